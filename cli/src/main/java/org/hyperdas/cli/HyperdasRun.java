@@ -77,7 +77,7 @@ public final class HyperdasRun implements Runnable {
             String v = HyperdasRun.class.getPackage().getImplementationVersion();
             return new String[] {
                 "hyperdas-run " + (v == null ? "dev" : v),
-                "ONNX Runtime " + ai.onnxruntime.OrtEnvironment.class.getPackage().getImplementationVersion()
+                "ONNX Runtime " + org.hyperdas.runtime.ort.OrtEngine.environment().getVersion()
                         + ", Java " + System.getProperty("java.version")
             };
         }
