@@ -1,0 +1,632 @@
+package org.hyperdas.runtime.train;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.ValueInfo;
+import java.io.IOException;
+import java.nio.Buffer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.hyperdas.runtime.BadInputException;
+import org.hyperdas.runtime.ort.OrtEngine;
+import org.hyperdas.runtime.ort.Tensors;
+import org.hyperdas.runtime.safetensors.DType;
+import org.hyperdas.runtime.safetensors.SafetensorsFile;
+import org.hyperdas.runtime.safetensors.SafetensorsWriter;
+import org.hyperdas.runtime.safetensors.TensorInfo;
+
+/**
+ * Runs a one-optimizer-step ONNX model again and again, carrying its state (parameters, optimizer
+ * moments, counters) from each step's outputs to the next step's inputs without copying.
+ *
+ * <p><b>How state moves.</b> Every state slot has two direct little-endian buffers, A and B, each
+ * wrapped once (zero-copy) in an {@link OnnxTensor}. A step feeds the current set as inputs and
+ * passes the other set as <i>pinned outputs</i> ({@code session.run(inputs, pinnedOutputs)}), so
+ * ONNX Runtime writes the new state straight into it; then the two sets swap roles. Scalar
+ * outputs (loss, metrics) are pinned into tiny preallocated tensors too. After construction a
+ * step allocates nothing parameter-sized. The {@code OrtSession.Result} of a run is closed at
+ * once: it owns none of the pinned tensors (ONNX Runtime 1.28.0 marks pinned outputs as not owned
+ * by the result, and {@code Result.close()} closes only owned values), so closing it leaves the
+ * A/B and scalar tensors alive.
+ *
+ * <p><b>Step counter.</b> Tracked in Java ({@link #steps()}), saved in checkpoints as metadata
+ * {@value #STEP_KEY}, and, when the spec names a {@link StepSpec#stepInput() step input}, fed to
+ * the model as the 1-based number of the step being taken (from a preallocated one-element
+ * tensor). A model may in addition keep its own counter as an ordinary int64 state slot.
+ *
+ * <p><b>Batch inputs.</b> {@link #step(Map)} takes the batch as tensors the caller created and
+ * still owns: TrainStep never closes them and keeps no reference after the call returns. For a
+ * copy-free loop, create them once over the caller's own direct buffers
+ * ({@link Tensors#tensor(FloatBuffer, long...)}) and rewrite those buffers' contents between
+ * steps; ONNX Runtime reads them during {@code step} only.
+ *
+ * <p><b>Failure.</b> When a run fails (bad batch shape, ONNX Runtime error) the sets are not
+ * swapped and the step count is unchanged, so the state is what it was before the call.
+ *
+ * <p><b>Ownership.</b> A TrainStep built with {@link #TrainStep(OrtSession, StepSpec)} borrows the
+ * session (the caller closes it, after this); one built by a {@code create} factory owns its
+ * session and closes it in {@link #close()}. Not thread-safe: use one thread at a time.
+ */
+public final class TrainStep implements AutoCloseable {
+    /** Checkpoint metadata key holding the number of completed steps. */
+    public static final String STEP_KEY = "step";
+
+    /** One state slot's two buffer/tensor sets. */
+    private static final class State {
+        final StepSpec.Slot slot;
+        final long[] shape;
+        final ByteBuffer[] bytes = new ByteBuffer[2];
+        final Buffer[] views = new Buffer[2];
+        final OnnxTensor[] tensors = new OnnxTensor[2];
+
+        State(StepSpec.Slot slot) {
+            this.slot = slot;
+            this.shape = slot.shape();
+        }
+    }
+
+    /** One preallocated one-element tensor (scalar output or step input). */
+    private record Scalar(String name, OnnxJavaType type, Buffer view, OnnxTensor tensor) {
+        double read() {
+            return switch (type) {
+                case FLOAT -> ((FloatBuffer) view).get(0);
+                case DOUBLE -> ((DoubleBuffer) view).get(0);
+                default -> ((LongBuffer) view).get(0);
+            };
+        }
+
+        void write(long value) {
+            switch (type) {
+                case FLOAT -> ((FloatBuffer) view).put(0, value);
+                case DOUBLE -> ((DoubleBuffer) view).put(0, value);
+                default -> ((LongBuffer) view).put(0, value);
+            }
+        }
+    }
+
+    private final OrtSession session;
+    private final boolean ownsSession;
+    private final StepSpec spec;
+    private final String where;
+    private final Map<String, State> states = new LinkedHashMap<>();
+    private final List<Scalar> scalars = new ArrayList<>();
+    private Scalar stepTensor;
+    /** inputs[p]: set p's state tensors (+ step tensor); batch tensors are added during a step. */
+    @SuppressWarnings("unchecked")
+    private final Map<String, OnnxTensor>[] inputs = new Map[] {new HashMap<>(), new HashMap<>()};
+    /** outputs[p]: the other set's state tensors + scalar tensors, pinned while set p is current. */
+    @SuppressWarnings("unchecked")
+    private final Map<String, OnnxValue>[] outputs = new Map[] {new HashMap<>(), new HashMap<>()};
+    private int current;
+    private long steps;
+    private boolean closed;
+
+    /**
+     * Builds a runner over a session the caller keeps owning.
+     *
+     * @throws BadInputException when the spec does not match the model's inputs and outputs (a
+     *     name missing, a dtype or shape differing, a model input fed by nothing); the message
+     *     names the input or output, the spec's value and the model's
+     */
+    public TrainStep(OrtSession session, StepSpec spec) throws OrtException {
+        this(session, false, spec, "model");
+    }
+
+    private TrainStep(OrtSession session, boolean ownsSession, StepSpec spec, String where) throws OrtException {
+        this.session = Objects.requireNonNull(session, "session");
+        this.ownsSession = ownsSession;
+        this.spec = Objects.requireNonNull(spec, "spec");
+        this.where = where;
+        Map<String, NodeInfo> in = session.getInputInfo();
+        Map<String, NodeInfo> out = session.getOutputInfo();
+        validate(in, out);
+        try {
+            allocate(in, out);
+        } catch (OrtException | RuntimeException e) {
+            closeTensors();
+            throw e;
+        }
+    }
+
+    /** A runner over a new session (standard options of {@code engine}) that it owns and closes. */
+    public static TrainStep create(OrtEngine engine, byte[] model, StepSpec spec) throws OrtException {
+        return owning(engine.session(model), spec, "model");
+    }
+
+    /** A runner over a new session on a .onnx file (external data beside it), owned and closed by it. */
+    public static TrainStep create(OrtEngine engine, Path modelFile, StepSpec spec) throws OrtException {
+        return owning(engine.session(modelFile), spec, modelFile.toString());
+    }
+
+    private static TrainStep owning(OrtSession session, StepSpec spec, String where) throws OrtException {
+        try {
+            return new TrainStep(session, true, spec, where);
+        } catch (OrtException | RuntimeException e) {
+            try {
+                session.close();
+            } catch (OrtException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    // ---------------------------------------------------------------- validation and allocation
+
+    private static OnnxJavaType javaType(DType d) {
+        return switch (d) {
+            case F32 -> OnnxJavaType.FLOAT;
+            case F64 -> OnnxJavaType.DOUBLE;
+            default -> OnnxJavaType.INT64;
+        };
+    }
+
+    private static String typeName(OnnxJavaType t) {
+        return switch (t) {
+            case FLOAT -> "F32";
+            case DOUBLE -> "F64";
+            case INT64 -> "I64";
+            default -> t.toString();
+        };
+    }
+
+    private ai.onnxruntime.TensorInfo tensorInfo(Map<String, NodeInfo> infos, String name, String kind,
+            String role) {
+        NodeInfo n = infos.get(name);
+        if (n == null) {
+            throw new BadInputException(where + ": " + kind + " '" + name + "' (" + role
+                    + ") does not exist; expected one of the model's " + kind + "s " + infos.keySet());
+        }
+        ValueInfo v = n.getInfo();
+        if (!(v instanceof ai.onnxruntime.TensorInfo t)) {
+            throw new BadInputException(where + ": " + kind + " '" + name + "' (" + role + ") is " + v
+                    + ", expected a tensor");
+        }
+        return t;
+    }
+
+    /** Static shape matching: dims the model leaves symbolic (-1) match anything. */
+    private static boolean shapeMatches(long[] spec, long[] model) {
+        if (spec.length != model.length) {
+            return false;
+        }
+        for (int i = 0; i < spec.length; i++) {
+            if (model[i] >= 0 && model[i] != spec[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void checkSlotSide(StepSpec.Slot s, ai.onnxruntime.TensorInfo t, String kind, String name) {
+        String role = "slot '" + s.name() + "'";
+        if (t.type != javaType(s.dtype())) {
+            throw new BadInputException(where + ": " + kind + " '" + name + "' (" + role + "): dtype "
+                    + s.dtype() + " in the step spec, the model declares " + typeName(t.type));
+        }
+        if (!shapeMatches(s.shape(), t.getShape())) {
+            throw new BadInputException(where + ": " + kind + " '" + name + "' (" + role + "): shape "
+                    + Arrays.toString(s.shape()) + " in the step spec, the model declares "
+                    + Arrays.toString(t.getShape()));
+        }
+    }
+
+    private static long[] oneElementShape(ai.onnxruntime.TensorInfo t) {
+        long[] shape = t.getShape();
+        for (long d : shape) {
+            if (d != 1) {
+                return null;
+            }
+        }
+        return shape;
+    }
+
+    private void validate(Map<String, NodeInfo> in, Map<String, NodeInfo> out) {
+        List<String> fed = new ArrayList<>();
+        for (StepSpec.Slot s : spec.slots()) {
+            checkSlotSide(s, tensorInfo(in, s.input(), "input", "slot '" + s.name() + "'"), "input", s.input());
+            checkSlotSide(s, tensorInfo(out, s.output(), "output", "slot '" + s.name() + "'"), "output", s.output());
+            fed.add(s.input());
+        }
+        for (String b : spec.batchInputs()) {
+            tensorInfo(in, b, "input", "batch input");
+            fed.add(b);
+        }
+        if (spec.stepInput() != null) {
+            ai.onnxruntime.TensorInfo t = tensorInfo(in, spec.stepInput(), "input", "step input");
+            checkScalar(t, "input", spec.stepInput(), "step input");
+            fed.add(spec.stepInput());
+        }
+        for (String o : spec.scalarOutputs()) {
+            checkScalar(tensorInfo(out, o, "output", "scalar output"), "output", o, "scalar output");
+        }
+        List<String> unfed = new ArrayList<>(in.keySet());
+        unfed.removeAll(fed);
+        if (!unfed.isEmpty()) {
+            throw new BadInputException(where + ": input(s) " + unfed + " are fed by nothing; expected each"
+                    + " model input to be a slot input, a batch input or the step input of the step spec");
+        }
+    }
+
+    private void checkScalar(ai.onnxruntime.TensorInfo t, String kind, String name, String role) {
+        if (t.type != OnnxJavaType.FLOAT && t.type != OnnxJavaType.DOUBLE && t.type != OnnxJavaType.INT64) {
+            throw new BadInputException(where + ": " + kind + " '" + name + "' (" + role + "): dtype "
+                    + typeName(t.type) + ", expected F32, F64 or I64");
+        }
+        if (oneElementShape(t) == null) {
+            throw new BadInputException(where + ": " + kind + " '" + name + "' (" + role + "): shape "
+                    + Arrays.toString(t.getShape()) + ", expected one static element ([] or [1])");
+        }
+    }
+
+    private static ByteBuffer direct(long elements, int size, String what) {
+        long bytes = Math.multiplyExact(elements, (long) size);
+        if (bytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(what + ": " + elements + " elements do not fit one direct buffer");
+        }
+        return ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private static Buffer view(ByteBuffer b, OnnxJavaType type) {
+        return switch (type) {
+            case FLOAT -> b.asFloatBuffer();
+            case DOUBLE -> b.asDoubleBuffer();
+            default -> b.asLongBuffer();
+        };
+    }
+
+    private static OnnxTensor tensor(Buffer view, long[] shape) throws OrtException {
+        if (view instanceof FloatBuffer f) {
+            return Tensors.tensor(f, shape);
+        }
+        if (view instanceof DoubleBuffer d) {
+            return Tensors.tensor(d, shape);
+        }
+        return Tensors.tensor((LongBuffer) view, shape);
+    }
+
+    private Scalar scalar(String name, ai.onnxruntime.TensorInfo t) throws OrtException {
+        Buffer v = view(direct(1, t.type == OnnxJavaType.FLOAT ? 4 : 8, name), t.type);
+        return new Scalar(name, t.type, v, tensor(v, oneElementShape(t)));
+    }
+
+    private void allocate(Map<String, NodeInfo> in, Map<String, NodeInfo> out) throws OrtException {
+        for (StepSpec.Slot s : spec.slots()) {
+            State st = new State(s);
+            states.put(s.name(), st);
+            for (int p = 0; p < 2; p++) {
+                st.bytes[p] = direct(s.elementCount(), s.dtype().byteSize(), "slot '" + s.name() + "'");
+                st.views[p] = view(st.bytes[p], javaType(s.dtype()));
+                st.tensors[p] = tensor(st.views[p], st.shape);
+            }
+            if (s.initial() != null) {
+                copyInto(st, s.initial());
+            }
+        }
+        for (String o : spec.scalarOutputs()) {
+            scalars.add(scalar(o, (ai.onnxruntime.TensorInfo) out.get(o).getInfo()));
+        }
+        if (spec.stepInput() != null) {
+            stepTensor = scalar(spec.stepInput(), (ai.onnxruntime.TensorInfo) in.get(spec.stepInput()).getInfo());
+        }
+        for (int p = 0; p < 2; p++) {
+            for (State st : states.values()) {
+                inputs[p].put(st.slot.input(), st.tensors[p]);
+                outputs[p].put(st.slot.output(), st.tensors[1 - p]);
+            }
+            for (Scalar sc : scalars) {
+                outputs[p].put(sc.name(), sc.tensor());
+            }
+            if (stepTensor != null) {
+                inputs[p].put(stepTensor.name(), stepTensor.tensor());
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- stepping
+
+    /**
+     * Runs one optimizer step: feeds the current state and {@code batch}, lets ONNX Runtime write
+     * the new state into the other buffer set, and makes that set current.
+     *
+     * @param batch one tensor per batch input of the spec, exactly those names. The caller owns
+     *     them (creates, reuses, closes); they are only read during this call.
+     * @return the step count after this step and the scalar outputs
+     * @throws IllegalArgumentException when the batch names differ from the spec's (state untouched)
+     * @throws OrtException when ONNX Runtime fails (state untouched)
+     */
+    public StepResult step(Map<String, ? extends OnnxTensor> batch) throws OrtException {
+        ensureOpen();
+        if (batch.size() != spec.batchInputs().size() || !batch.keySet().containsAll(spec.batchInputs())) {
+            List<String> extra = new ArrayList<>(batch.keySet());
+            extra.removeAll(spec.batchInputs());
+            List<String> missing = new ArrayList<>(spec.batchInputs());
+            missing.removeAll(batch.keySet());
+            throw new IllegalArgumentException("batch: expected tensors for " + spec.batchInputs()
+                    + (missing.isEmpty() ? "" : ", missing " + missing)
+                    + (extra.isEmpty() ? "" : ", not batch inputs of the spec: " + extra));
+        }
+        Map<String, OnnxTensor> in = inputs[current];
+        if (stepTensor != null) {
+            stepTensor.write(steps + 1);
+        }
+        in.putAll(batch);
+        try {
+            // The result owns nothing (every fetched output is pinned); closing it closes nothing of ours.
+            try (OrtSession.Result r = session.run(in, outputs[current])) {
+                assert r.size() == outputs[current].size();
+            }
+        } finally {
+            for (String b : spec.batchInputs()) {
+                in.remove(b);
+            }
+        }
+        current = 1 - current;
+        steps++;
+        Map<String, Double> values = new LinkedHashMap<>();
+        for (Scalar sc : scalars) {
+            values.put(sc.name(), sc.read());
+        }
+        return new StepResult(steps, Collections.unmodifiableMap(values));
+    }
+
+    /** {@link #step(Map)} for a model without batch inputs. */
+    public StepResult step() throws OrtException {
+        return step(Map.of());
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    public StepSpec spec() {
+        return spec;
+    }
+
+    /** Number of completed steps (restored by {@link #load}). */
+    public long steps() {
+        return steps;
+    }
+
+    /** Sets the completed-step count (e.g. after loading state by other means). */
+    public void setSteps(long steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("steps must be >= 0: " + steps);
+        }
+        this.steps = steps;
+    }
+
+    /** Slot names in spec order. */
+    public List<String> slotNames() {
+        return List.copyOf(states.keySet());
+    }
+
+    private State state(String name) {
+        ensureOpen();
+        State st = states.get(name);
+        if (st == null) {
+            throw new IllegalArgumentException("no state slot named '" + name + "', expected one of " + states.keySet());
+        }
+        return st;
+    }
+
+    private State state(String name, DType dtype) {
+        State st = state(name);
+        if (st.slot.dtype() != dtype) {
+            throw new IllegalArgumentException("slot '" + name + "' is " + st.slot.dtype() + ", not " + dtype);
+        }
+        return st;
+    }
+
+    /** A copy of a float32 slot's current values. */
+    public float[] floats(String slot) {
+        return Tensors.toArray((FloatBuffer) state(slot, DType.F32).views[current]);
+    }
+
+    public double[] doubles(String slot) {
+        return Tensors.toArray((DoubleBuffer) state(slot, DType.F64).views[current]);
+    }
+
+    public long[] longs(String slot) {
+        return Tensors.toArray((LongBuffer) state(slot, DType.I64).views[current]);
+    }
+
+    /**
+     * A read-only view of a float32 slot's current values, without copying. Valid until the next
+     * {@link #step}: the buffer behind it then becomes the output set and is overwritten.
+     */
+    public FloatBuffer floatView(String slot) {
+        return ((FloatBuffer) state(slot, DType.F32).views[current]).asReadOnlyBuffer();
+    }
+
+    public DoubleBuffer doubleView(String slot) {
+        return ((DoubleBuffer) state(slot, DType.F64).views[current]).asReadOnlyBuffer();
+    }
+
+    public LongBuffer longView(String slot) {
+        return ((LongBuffer) state(slot, DType.I64).views[current]).asReadOnlyBuffer();
+    }
+
+    /** Replaces a float32 slot's current values (length must equal its element count). */
+    public void set(String slot, float[] values) {
+        copyInto(state(slot, DType.F32), FloatBuffer.wrap(values));
+    }
+
+    /** Replaces a float32 slot's current values from the buffer's remaining elements. */
+    public void set(String slot, FloatBuffer values) {
+        copyInto(state(slot, DType.F32), values);
+    }
+
+    public void set(String slot, double[] values) {
+        copyInto(state(slot, DType.F64), DoubleBuffer.wrap(values));
+    }
+
+    public void set(String slot, long[] values) {
+        copyInto(state(slot, DType.I64), LongBuffer.wrap(values));
+    }
+
+    private void copyInto(State st, Buffer src) {
+        long n = st.slot.elementCount();
+        if (src.remaining() != n) {
+            throw new IllegalArgumentException("slot '" + st.slot.name() + "': " + src.remaining()
+                    + " values given, expected " + n + " for shape " + Arrays.toString(st.shape));
+        }
+        Buffer dst = st.views[current];
+        if (dst instanceof FloatBuffer f) {
+            f.duplicate().clear().put(((FloatBuffer) src).duplicate());
+        } else if (dst instanceof DoubleBuffer d) {
+            d.duplicate().clear().put(((DoubleBuffer) src).duplicate());
+        } else {
+            ((LongBuffer) dst).duplicate().clear().put(((LongBuffer) src).duplicate());
+        }
+    }
+
+    /** The current buffer object of a slot (tests check that exactly two alternate). */
+    Buffer currentBuffer(String slot) {
+        return state(slot).views[current];
+    }
+
+    /** The current tensor object of a slot. */
+    OnnxTensor currentTensor(String slot) {
+        return state(slot).tensors[current];
+    }
+
+    // ---------------------------------------------------------------- checkpoints
+
+    /**
+     * Writes every state slot to a safetensors file, atomically: tensor names are slot names,
+     * dtypes and shapes are the slots'. Metadata: {@code metadata} plus {@value #STEP_KEY} = the
+     * completed-step count.
+     *
+     * @throws IllegalArgumentException when {@code metadata} contains {@value #STEP_KEY}
+     */
+    public void save(Path file, Map<String, String> metadata) throws IOException {
+        save(file, metadata, states.keySet());
+    }
+
+    /**
+     * Writes only the named slots (e.g. the parameters, without optimizer state, for export);
+     * otherwise as {@link #save(Path, Map)}.
+     */
+    public void save(Path file, Map<String, String> metadata, Collection<String> slots) throws IOException {
+        ensureOpen();
+        if (metadata.containsKey(STEP_KEY)) {
+            throw new IllegalArgumentException("metadata key '" + STEP_KEY + "' is reserved for the step count");
+        }
+        SafetensorsWriter w = new SafetensorsWriter();
+        w.metadata(metadata);
+        w.metadata(STEP_KEY, Long.toString(steps));
+        for (String name : slots) {
+            State st = state(name);
+            w.add(name, st.slot.dtype(), st.shape, st.bytes[current].duplicate().clear());
+        }
+        w.write(file);
+    }
+
+    /**
+     * Restores every state slot and the step count from a checkpoint written by {@link #save}.
+     * Everything is checked before anything is changed; tensors the file has beyond the slots
+     * are ignored.
+     *
+     * @return the file's metadata
+     * @throws BadInputException naming the file and the slot when a slot is missing or its dtype or
+     *     shape differs, or naming the field when the step count is missing or malformed
+     */
+    public Map<String, String> load(Path file) {
+        ensureOpen();
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            for (State st : states.values()) {
+                String name = st.slot.name();
+                Optional<TensorInfo> t = f.find(name);
+                String expected = st.slot.dtype() + Arrays.toString(st.shape);
+                if (t.isEmpty()) {
+                    throw new BadInputException(file + ": slot '" + name + "' is missing: expected tensor '" + name
+                            + "' " + expected + "; the file has " + f.tensors().keySet());
+                }
+                if (t.get().dtype() != st.slot.dtype() || !t.get().hasShape(st.shape)) {
+                    throw new BadInputException(file + ": slot '" + name + "': expected " + expected + ", found "
+                            + t.get().dtype() + Arrays.toString(t.get().shape()));
+                }
+            }
+            String stepText = f.metadata().get(STEP_KEY);
+            long loadedSteps;
+            try {
+                loadedSteps = stepText == null ? -1 : Long.parseLong(stepText);
+            } catch (NumberFormatException e) {
+                loadedSteps = -1;
+            }
+            if (loadedSteps < 0) {
+                throw BadInputException.field(file, "__metadata__." + STEP_KEY,
+                        "a non-negative integer step count", stepText == null ? "nothing" : "\"" + stepText + "\"");
+            }
+            for (State st : states.values()) {
+                st.bytes[current].duplicate().clear().put(f.bytes(st.slot.name()).duplicate());
+            }
+            steps = loadedSteps;
+            return f.metadata();
+        }
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("TrainStep is closed");
+        }
+    }
+
+    private void closeTensors() {
+        for (State st : states.values()) {
+            for (OnnxTensor t : st.tensors) {
+                if (t != null) {
+                    t.close();
+                }
+            }
+        }
+        for (Scalar sc : scalars) {
+            sc.tensor().close();
+        }
+        if (stepTensor != null) {
+            stepTensor.tensor().close();
+        }
+    }
+
+    /** Closes the tensors, and the session when this TrainStep created it. Idempotent. */
+    @Override
+    public void close() throws OrtException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeTensors();
+        if (ownsSession) {
+            session.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        long params = 0;
+        for (State st : states.values()) {
+            params += st.slot.elementCount();
+        }
+        return "TrainStep[" + where + ", " + states.size() + " slots, " + params + " state elements, "
+                + steps + " steps]";
+    }
+}
