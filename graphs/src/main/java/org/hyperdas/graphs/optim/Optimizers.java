@@ -117,7 +117,8 @@ public final class Optimizers {
         Value step = g.input(STEP_INPUT, DType.INT64, Shape.scalar());
         Value t = step.cast(dtype);
         // beta^t as exp(t * ln beta): the IR's Pow takes a constant exponent only. The result is
-        // within a few ulps of Math.pow (and exactly 0 for beta = 0, as exp(-inf) is).
+        // within a few ulps of Math.pow (and exactly 0 for beta = 0, as exp(-inf) is). A float32
+        // t is exact up to 2^24 steps.
         Value bc1 = t.mul(Math.log(c.beta1())).exp().rsub(1);
         Value sqrtBc2 = t.mul(Math.log(c.beta2())).exp().rsub(1).sqrt();
         Map<String, Value> stepSizes = new HashMap<>();

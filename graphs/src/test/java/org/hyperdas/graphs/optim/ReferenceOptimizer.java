@@ -93,15 +93,4 @@ final class ReferenceOptimizer {
             p[i] -= lr * d;
         }
     }
-
-    /** max |got - want| / max |want| over one tensor: relative to the tensor's scale. */
-    static double relativeError(double[] got, double[] want) {
-        double diff = 0;
-        double scale = 0;
-        for (int i = 0; i < want.length; i++) {
-            diff = Math.max(diff, Math.abs(got[i] - want[i]));
-            scale = Math.max(scale, Math.abs(want[i]));
-        }
-        return scale == 0 ? diff : diff / scale;
-    }
 }
