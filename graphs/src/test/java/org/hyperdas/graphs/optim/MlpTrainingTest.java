@@ -108,8 +108,8 @@ class MlpTrainingTest {
     private static StepResult train(TrainStep step, int steps) throws Exception {
         FloatBuffer lr = Tensors.floats(1);
         StepResult last = null;
-        try (OnnxTensor x = Tensors.tensor(Tensors.floats(xs), N, 2);
-                OnnxTensor y = Tensors.tensor(Tensors.longs(labels), N, 1);
+        try (OnnxTensor x = Tensors.tensor(Tensors.floatsOf(xs), N, 2);
+                OnnxTensor y = Tensors.tensor(Tensors.longsOf(labels), N, 1);
                 OnnxTensor lrTensor = Tensors.tensor(lr)) {
             Map<String, OnnxTensor> batch = Map.of("x", x, "labels", y, training.lrScaleInput(), lrTensor);
             for (int i = 0; i < steps; i++) {

@@ -230,8 +230,8 @@ class TrainingGraphTest {
     }
 
     private static OnnxTensor tensor(double[] values, boolean f64, long... shape) throws Exception {
-        return f64 ? Tensors.tensor(Tensors.doubles(values), shape)
-                : Tensors.tensor(Tensors.floats(floats(values)), shape);
+        return f64 ? Tensors.tensor(Tensors.doublesOf(values), shape)
+                : Tensors.tensor(Tensors.floatsOf(floats(values)), shape);
     }
 
     private static double[] slot(TrainStep step, String name, boolean f64) {

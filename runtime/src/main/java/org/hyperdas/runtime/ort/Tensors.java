@@ -37,20 +37,23 @@ public final class Tensors {
         return direct(n, 4).asIntBuffer();
     }
 
-    /** A direct buffer holding {@code values}. */
-    public static FloatBuffer floats(float... values) {
+    /**
+     * A direct buffer holding {@code values}. Named apart from {@link #floats(long)} on purpose:
+     * with one overloaded name, {@code longs(1L)} would silently pick the size overload.
+     */
+    public static FloatBuffer floatsOf(float... values) {
         FloatBuffer b = floats(values.length);
         b.put(values).rewind();
         return b;
     }
 
-    public static DoubleBuffer doubles(double... values) {
+    public static DoubleBuffer doublesOf(double... values) {
         DoubleBuffer b = doubles(values.length);
         b.put(values).rewind();
         return b;
     }
 
-    public static LongBuffer longs(long... values) {
+    public static LongBuffer longsOf(long... values) {
         LongBuffer b = longs(values.length);
         b.put(values).rewind();
         return b;

@@ -104,7 +104,7 @@ class OrtEngineTest {
     void runsOnCpuWithDirectInputsAndPinnedOutputs() throws Exception {
         OrtEngine engine = OrtEngine.cpu();
         assertEquals(Device.CPU, engine.device());
-        FloatBuffer xBuf = Tensors.floats(X);
+        FloatBuffer xBuf = Tensors.floatsOf(X);
         FloatBuffer yBuf = Tensors.floats(N * M);
         try (OrtSession s = engine.session(model(inlineW()));
                 OnnxTensor x = Tensors.tensor(xBuf, N, K);
@@ -160,7 +160,7 @@ class OrtEngineTest {
                 .build();
         FloatBuffer yBuf = Tensors.floats(N * M);
         try (OrtSession s = OrtEngine.cpu().session(model(w), dir);
-                OnnxTensor x = Tensors.tensor(Tensors.floats(X), N, K);
+                OnnxTensor x = Tensors.tensor(Tensors.floatsOf(X), N, K);
                 OnnxTensor y = Tensors.tensor(yBuf, N, M)) {
             s.run(Map.of("X", x), Map.of("Y", y)).close();
             assertClose(expected(), yBuf);
@@ -224,8 +224,8 @@ class OrtEngineTest {
     void tensorHelpersCheckShapes() throws Exception {
         assertThrows(IllegalArgumentException.class, () -> Tensors.tensor(Tensors.floats(5), 2, 3));
         assertThrows(IllegalArgumentException.class, () -> Tensors.tensor(FloatBuffer.allocate(6), 2, 3));
-        try (OnnxTensor l = Tensors.tensor(Tensors.longs(1, 2, 3), 3);
-                OnnxTensor d = Tensors.tensor(Tensors.doubles(0.5, 1.5), 1, 2)) {
+        try (OnnxTensor l = Tensors.tensor(Tensors.longsOf(1, 2, 3), 3);
+                OnnxTensor d = Tensors.tensor(Tensors.doublesOf(0.5, 1.5), 1, 2)) {
             assertArrayEquals(new long[] {1, 2, 3}, Tensors.toLongArray(l));
             assertArrayEquals(new double[] {0.5, 1.5}, Tensors.toDoubleArray(d));
             assertTrue(Tensors.floats(4).isDirect());
