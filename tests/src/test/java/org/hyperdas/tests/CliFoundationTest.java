@@ -5,32 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.hyperdas.cli.HyperdasRun;
 import org.hyperdas.runtime.testing.SharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The CLI's foundation commands, run in-process exactly as the launcher runs them. */
 class CliFoundationTest {
-    record Result(int code, String out, String err) {}
-
-    static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = HyperdasRun.execute(args, new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
-    }
-
     @Test
     void helpListsSubcommandsAndVersionWorks() {
-        Result help = run("--help");
+        Cli.Result help = Cli.run("--help");
         assertEquals(0, help.code());
         assertTrue(help.out().contains("info") && help.out().contains("tokenize"), help.out());
-        Result version = run("--version");
+        Cli.Result version = Cli.run("--version");
         assertEquals(0, version.code());
         assertTrue(version.out().contains("ONNX Runtime 1.28.0"), version.out());
     }
@@ -38,7 +26,7 @@ class CliFoundationTest {
     @Test
     void infoReportsStories260K() throws Exception {
         Path model = SharedData.require("models/stories260K");
-        Result r = run("info", "--model", model.toString(), "--json");
+        Cli.Result r = Cli.run("info", "--model", model.toString(), "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals(5, j.get("layers").asInt());
@@ -56,7 +44,7 @@ class CliFoundationTest {
     @Test
     void infoReportsBf16ShardedCopy() throws Exception {
         Path model = SharedData.require("models/stories260K-bf16-sharded");
-        Result r = run("info", "--model", model.toString(), "--json");
+        Cli.Result r = Cli.run("info", "--model", model.toString(), "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals(5, j.get("layers").asInt());
@@ -69,7 +57,7 @@ class CliFoundationTest {
     @Test
     void tokenizeGivesPublishedIds() {
         Path model = SharedData.require("models/stories260K");
-        Result r = run("tokenize", "--model", model.toString(),
+        Cli.Result r = Cli.run("tokenize", "--model", model.toString(),
                 "Once upon a time, there was a little girl named Lily.");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("[1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426]"),
@@ -80,20 +68,20 @@ class CliFoundationTest {
     @Test
     void badInputExitsWithTwoAndNamesTheFileWithoutStackTrace(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("config.json"), "{\"hidden_size\": \"wide\"}");
-        Result r = run("info", "--model", dir.toString());
+        Cli.Result r = Cli.run("info", "--model", dir.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("config.json"), r.err());
         assertTrue(r.err().contains("hidden_size"), r.err());
         assertTrue(!r.err().contains("\tat "), "no stack trace without --verbose: " + r.err());
 
-        Result verbose = run("info", "--verbose", "--model", dir.toString());
+        Cli.Result verbose = Cli.run("info", "--verbose", "--model", dir.toString());
         assertEquals(2, verbose.code());
         assertTrue(verbose.err().contains("\tat "), "stack trace with --verbose: " + verbose.err());
     }
 
     @Test
     void missingFolderIsBadInput(@TempDir Path dir) {
-        Result r = run("info", "--model", dir.resolve("absent").toString());
+        Cli.Result r = Cli.run("info", "--model", dir.resolve("absent").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("absent"), r.err());
     }
