@@ -81,6 +81,13 @@ public final class HostTensor implements InitializerData {
             case INT32 -> ofInts(new int[] {(int) value});
             case INT64 -> ofLongs(new long[] {(long) value});
             case BOOL -> ofBools(new boolean[] {value != 0});
+            case FLOAT16, BFLOAT16 -> {
+                ByteBuffer b = allocate(1, dtype);
+                float f = (float) value;
+                b.putShort(0, dtype == DType.BFLOAT16 ? org.hyperdas.runtime.safetensors.DType.floatToBf16(f)
+                        : floatToHalf(f));
+                yield new HostTensor(dtype, new long[0], b);
+            }
         };
     }
 
@@ -118,6 +125,8 @@ public final class HostTensor implements InitializerData {
                 case INT32 -> b.getInt(i * 4);
                 case INT64 -> b.getLong(i * 8);
                 case BOOL -> b.get(i) != 0 ? 1 : 0;
+                case BFLOAT16 -> org.hyperdas.runtime.safetensors.DType.bf16ToFloat(b.getShort(i * 2));
+                case FLOAT16 -> org.hyperdas.runtime.safetensors.DType.f16ToFloat(b.getShort(i * 2));
             };
         }
         return out;
@@ -147,6 +156,26 @@ public final class HostTensor implements InitializerData {
             };
         }
         return out;
+    }
+
+    /** IEEE binary16 nearest to {@code value} (round half to even; overflow to infinity). */
+    private static short floatToHalf(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        int sign = (bits >>> 16) & 0x8000;
+        float abs = Math.abs(value);
+        if (Float.isNaN(value)) {
+            return (short) (sign | 0x7e00);
+        }
+        if (abs >= 65520f) {
+            return (short) (sign | 0x7c00);
+        }
+        if (abs < 0x1p-14f) {
+            // Subnormal half: a multiple of 2^-24, rounded half to even by Math.rint.
+            return (short) (sign | (int) Math.rint(abs * 0x1p24f));
+        }
+        int a = Float.floatToRawIntBits(abs);
+        int rounded = a + 0x0fff + ((a >>> 13) & 1);
+        return (short) (sign | ((rounded - (112 << 23)) >>> 13));
     }
 
     @Override

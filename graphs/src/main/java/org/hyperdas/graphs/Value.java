@@ -149,6 +149,21 @@ public final class Value {
         return graph.apply1(Unary.TANH, this);
     }
 
+    public Value sin() {
+        return graph.apply1(Unary.SIN, this);
+    }
+
+    /**
+     * Cosine. ONNX Runtime's CPU provider has Cos only for float32; in float64 this is
+     * {@code sin(x + pi/2)}, which has the same value and gradient.
+     */
+    public Value cos() {
+        if (dtype() == DType.FLOAT64) {
+            return add(Math.PI / 2).sin();
+        }
+        return graph.apply1(Unary.COS, this);
+    }
+
     public Value relu() {
         return graph.apply1(Unary.RELU, this);
     }

@@ -12,26 +12,27 @@ import org.hyperdas.graphs.exec.GraphRunner;
 /**
  * Central finite-difference check of {@link Autodiff} on float64 graphs run by ONNX Runtime.
  * The scalar loss is {@code sum(f(inputs) * w)} with random weights w fed at run time, so a wrong
- * transposition or broadcast in a VJP cannot hide behind a uniform upstream gradient.
+ * transposition or broadcast in a VJP cannot hide behind a uniform upstream gradient. Public so
+ * that the composite layers (org.hyperdas.graphs.nn, .llama) are checked the same way.
  */
-final class FiniteDifference {
+public final class FiniteDifference {
     /** How a test input is declared (possibly symbolic) and fed (always concrete). */
-    record Input(String name, DType dtype, Shape declared, long[] runtime, Fill fill) {
+    public record Input(String name, DType dtype, Shape declared, long[] runtime, Fill fill) {
     }
 
     /** Test data generators; the grids keep kinks (Relu, Abs, Max) and ties (ReduceMax) away. */
-    enum Fill {
+    public enum Fill {
         UNIFORM, POSITIVE, ODD_GRID, EVEN_GRID, DISTINCT, BOOLS, INDICES_0_TO_4, INDICES_0_TO_2
     }
 
     private FiniteDifference() {
     }
 
-    static Input in(String name, Shape declared, long... runtime) {
+    public static Input in(String name, Shape declared, long... runtime) {
         return new Input(name, DType.FLOAT64, declared, runtime, Fill.UNIFORM);
     }
 
-    static Input in(String name, Fill fill, Shape declared, long... runtime) {
+    public static Input in(String name, Fill fill, Shape declared, long... runtime) {
         DType dtype = switch (fill) {
             case BOOLS -> DType.BOOL;
             case INDICES_0_TO_4, INDICES_0_TO_2 -> DType.INT64;
@@ -40,7 +41,7 @@ final class FiniteDifference {
         return new Input(name, dtype, declared, runtime, fill);
     }
 
-    static Input indices(String name, DType dtype, Fill fill, Shape declared, long... runtime) {
+    public static Input indices(String name, DType dtype, Fill fill, Shape declared, long... runtime) {
         return new Input(name, dtype, declared, runtime, fill);
     }
 
@@ -49,7 +50,7 @@ final class FiniteDifference {
      * every float input, and returns the worst relative error |analytic - numeric| /
      * max(|analytic|, |numeric|, 1e-3) over all elements.
      */
-    static double worstRelativeError(List<Input> inputs, Function<Map<String, Value>, Value> body, double h,
+    public static double worstRelativeError(List<Input> inputs, Function<Map<String, Value>, Value> body, double h,
             long seed) throws Exception {
         Map<String, HostTensor> feeds = feeds(inputs, body, new Random(seed));
         Graph g = lossAndGradients(inputs, body, DType.FLOAT64);
@@ -88,7 +89,7 @@ final class FiniteDifference {
      * kernels must exist in float32 too) and returns the worst deviation of its gradients from the
      * float64 ones, relative to max(|g64|, 1e-2).
      */
-    static double float32Deviation(List<Input> inputs, Function<Map<String, Value>, Value> body, long seed)
+    public static double float32Deviation(List<Input> inputs, Function<Map<String, Value>, Value> body, long seed)
             throws Exception {
         Map<String, HostTensor> feeds64 = feeds(inputs, body, new Random(seed));
         Map<String, HostTensor> feeds32 = new LinkedHashMap<>();

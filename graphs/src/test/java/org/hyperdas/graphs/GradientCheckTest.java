@@ -72,6 +72,8 @@ class GradientCheckTest {
                 new Case("Pow", "x^-1.5", List.of(in("x", POSITIVE, s(2, 3), 2, 3)), v -> v.get("x").pow(-1.5)),
                 new Case("Sigmoid", "[2,3]", List.of(in("x", s(2, 3), 2, 3)), v -> v.get("x").sigmoid()),
                 new Case("Tanh", "[batch,3]", List.of(in("x", s("batch", 3), 4, 3)), v -> v.get("x").tanh()),
+                new Case("Sin", "[batch,3]", List.of(in("x", s("batch", 3), 2, 3)), v -> v.get("x").sin()),
+                new Case("Cos", "[2,3]", List.of(in("x", s(2, 3), 2, 3)), v -> v.get("x").cos()),
                 new Case("Relu", "[2,4]", List.of(in("x", ODD_GRID, s(2, 4), 2, 4)), v -> v.get("x").relu()),
                 new Case("Abs", "[2,4]", List.of(in("x", ODD_GRID, s(2, 4), 2, 4)), v -> v.get("x").abs()),
                 new Case("Where", "cond[2,3] ? [2,3] : [3]",

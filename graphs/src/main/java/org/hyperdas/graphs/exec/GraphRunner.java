@@ -98,6 +98,8 @@ public final class GraphRunner implements AutoCloseable {
             case INT32 -> OnnxTensor.createTensor(env, data.asIntBuffer(), t.shape());
             case INT64 -> OnnxTensor.createTensor(env, data.asLongBuffer(), t.shape());
             case BOOL -> OnnxTensor.createTensor(env, data, t.shape(), OnnxJavaType.BOOL);
+            case FLOAT16 -> OnnxTensor.createTensor(env, data, t.shape(), OnnxJavaType.FLOAT16);
+            case BFLOAT16 -> OnnxTensor.createTensor(env, data, t.shape(), OnnxJavaType.BFLOAT16);
         };
     }
 
@@ -109,6 +111,8 @@ public final class GraphRunner implements AutoCloseable {
             case INT32 -> DType.INT32;
             case INT64 -> DType.INT64;
             case BOOL -> DType.BOOL;
+            case FLOAT16 -> DType.FLOAT16;
+            case BFLOAT16 -> DType.BFLOAT16;
             default -> throw new IllegalStateException("unsupported output type " + info.type);
         };
         ByteBuffer bytes = t.getByteBuffer().order(ByteOrder.LITTLE_ENDIAN);

@@ -4,6 +4,7 @@ import static org.hyperdas.graphs.ops.GradientSupport.unbroadcast;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -148,6 +149,19 @@ public final class ElementwiseOps {
             @Override
             Value grad(Value g, Value x, Value y) {
                 return g.mul(y.mul(y).rsub(1));
+            }
+        },
+        SIN("Sin", Checks.FLOATS) {
+            @Override
+            Value grad(Value g, Value x, Value y) {
+                return g.mul(x.cos());
+            }
+        },
+        /** float32 only (ONNX Runtime's CPU kernel); {@code Value.cos()} covers float64. */
+        COS("Cos", EnumSet.of(DType.FLOAT32)) {
+            @Override
+            Value grad(Value g, Value x, Value y) {
+                return g.mul(x.sin()).neg();
             }
         },
         RELU("Relu", Checks.FLOATS) {

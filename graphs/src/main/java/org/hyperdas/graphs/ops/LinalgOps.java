@@ -91,7 +91,16 @@ public final class LinalgOps {
                 ga = aVector ? ga.squeeze(0) : ga;
             }
             if (wanted[1]) {
-                gb = unbroadcast(a2.transposeLastTwo().matmul(g2), b2.shape());
+                if (b2.rank() == 2 && a2.rank() > 2 && b2.shape().isStatic()) {
+                    // A matrix shared by a batch of rows (a Linear layer on [batch, seq, in]): fold the
+                    // batch into the rows and make one GEMM, instead of a product per batch element
+                    // summed afterwards (which also materialises [batch, k, n]).
+                    long k = b2.shape().dim(0).size();
+                    long n = b2.shape().dim(1).size();
+                    gb = a2.reshape(-1, k).transposeLastTwo().matmul(g2.reshape(-1, n));
+                } else {
+                    gb = unbroadcast(a2.transposeLastTwo().matmul(g2), b2.shape());
+                }
                 gb = bVector ? gb.squeeze(1) : gb;
             }
             return Arrays.asList(ga, gb);

@@ -1,0 +1,264 @@
+package org.hyperdas.graphs.llama;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.hyperdas.graphs.Graph;
+import org.hyperdas.graphs.GraphBuildException;
+import org.hyperdas.runtime.hf.HfModel;
+import org.hyperdas.runtime.hf.LlamaConfig;
+import org.hyperdas.runtime.ort.OrtEngine;
+import org.hyperdas.runtime.ort.Tensors;
+
+/**
+ * Batched text generation with one ONNX Runtime session, created once and reused for every step
+ * and every call.
+ *
+ * <p>Prompts of different lengths are left-padded (mask 0), and positions come from the mask, so
+ * each row generates what it would alone. Each step picks one token per row (greedy or
+ * temperature/top-p sampling, seeded), reports it to the listener, and ends a row at a stop token;
+ * the call ends when every row has ended or after {@code maxNewTokens} steps.
+ *
+ * <p>{@link Mode#KV_CACHE} (default) runs {@link LlamaGraphs#cachedStep}: the prompt once, then one
+ * token per step against the cached keys/values, which pass from one run's outputs to the next
+ * run's inputs as ONNX Runtime tensors without a copy through Java. {@link Mode#RECOMPUTE} runs the
+ * whole sequence every step ({@link LlamaGraphs#nextTokenLogits}): slower, kept as the plain
+ * reference the cache is tested against.
+ */
+public final class Generator implements AutoCloseable {
+
+    public enum Mode { KV_CACHE, RECOMPUTE }
+
+    /** Called once per generated token, in row order within a step. */
+    @FunctionalInterface
+    public interface TokenListener {
+        void onToken(int row, long token);
+    }
+
+    /**
+     * @param tokens per row, the generated tokens (prompt excluded; a stop token included)
+     * @param stopped per row, whether it ended at a stop token
+     * @param steps session runs made
+     * @param nanos wall time of the call
+     */
+    public record Result(List<long[]> tokens, boolean[] stopped, int steps, long nanos) {
+        public long generatedTokens() {
+            return tokens.stream().mapToLong(t -> t.length).sum();
+        }
+
+        public double tokensPerSecond() {
+            return nanos == 0 ? 0 : generatedTokens() * 1e9 / nanos;
+        }
+    }
+
+    private final LlamaConfig config;
+    private final Mode mode;
+    private final OrtSession session;
+    private final Map<String, OnnxTensor> weightFeeds;
+
+    private Generator(LlamaConfig config, Mode mode, OrtSession session, Map<String, OnnxTensor> weightFeeds) {
+        this.config = config;
+        this.mode = mode;
+        this.session = session;
+        this.weightFeeds = weightFeeds;
+    }
+
+    /** A KV-cache generator over a model folder's weights, read in place from its safetensors files. */
+    public static Generator open(HfModel model, OrtEngine engine) throws OrtException {
+        return open(model.config(), LlamaWeights.external(model.weights()), engine, Mode.KV_CACHE, Map.of());
+    }
+
+    /**
+     * @param weightFeeds the weights when they are graph inputs ({@link LlamaWeights#inputs}), by HF
+     *     name; owned by the caller, who keeps them open while the generator is used
+     */
+    public static Generator open(LlamaConfig config, LlamaWeights weights, OrtEngine engine, Mode mode,
+            Map<String, OnnxTensor> weightFeeds) throws OrtException {
+        if (weights.areInputs() && !weightFeeds.keySet().containsAll(config.expectedTensors().keySet())) {
+            Set<String> missing = new HashSet<>(config.expectedTensors().keySet());
+            missing.removeAll(weightFeeds.keySet());
+            throw new GraphBuildException("Generator: weights are graph inputs but " + missing.size()
+                    + " are not fed, e.g. " + missing.iterator().next());
+        }
+        Graph graph = mode == Mode.KV_CACHE ? LlamaGraphs.cachedStep(config, weights)
+                : LlamaGraphs.nextTokenLogits(config, weights);
+        byte[] bytes = graph.toBytes();
+        OrtSession session = weights.externalDataFolder().isPresent()
+                ? engine.session(bytes, weights.externalDataFolder().get()) : engine.session(bytes);
+        return new Generator(config, mode, session, Map.copyOf(weightFeeds));
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    /** Generates for each prompt (token ids, BOS included if the model wants it; at least one each). */
+    public Result generate(List<long[]> prompts, GenerationOptions options, TokenListener listener)
+            throws OrtException {
+        int batch = prompts.size();
+        int promptLength = 0;
+        for (long[] p : prompts) {
+            if (p.length == 0) {
+                throw new IllegalArgumentException("Generator: an empty prompt (give at least BOS)");
+            }
+            promptLength = Math.max(promptLength, p.length);
+        }
+        Set<Long> stops = new HashSet<>();
+        if (options.stopTokens() != null) {
+            stops.addAll(options.stopTokens());
+        } else {
+            config.eosTokenId().forEach(id -> stops.add((long) id));
+        }
+        TokenSampler sampler = new TokenSampler(options);
+        int vocab = config.vocabSize();
+
+        // Left-padded ids and mask, grown by one column per step.
+        int length = promptLength;
+        long[] ids = new long[batch * length];
+        long[] mask = new long[batch * length];
+        for (int b = 0; b < batch; b++) {
+            long[] p = prompts.get(b);
+            int pad = length - p.length;
+            System.arraycopy(p, 0, ids, b * length + pad, p.length);
+            for (int t = pad; t < length; t++) {
+                mask[b * length + t] = 1;
+            }
+        }
+        List<List<Long>> generated = new ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+            generated.add(new ArrayList<>());
+        }
+        boolean[] stopped = new boolean[batch];
+        long start = System.nanoTime();
+        int steps = 0;
+        long[] newIds = ids;
+        int newLength = length;
+        OrtSession.Result cache = null;
+        try {
+            while (steps < options.maxNewTokens() && !allTrue(stopped) && batch > 0) {
+                List<OnnxTensor> owned = new ArrayList<>();
+                Map<String, OnnxTensor> feeds = new HashMap<>(weightFeeds);
+                try {
+                    if (mode == Mode.KV_CACHE) {
+                        feeds.put(LlamaHooks.INPUT_IDS, own(owned, longTensor(newIds, batch, newLength)));
+                        addPast(feeds, owned, cache, batch);
+                    } else {
+                        feeds.put(LlamaHooks.INPUT_IDS, own(owned, longTensor(ids, batch, length)));
+                    }
+                    feeds.put(LlamaHooks.ATTENTION_MASK, own(owned, longTensor(mask, batch, length)));
+                    OrtSession.Result result = session.run(feeds);
+                    if (cache != null) {
+                        cache.close();
+                    }
+                    cache = result;
+                } finally {
+                    owned.forEach(OnnxTensor::close);
+                }
+                steps++;
+                float[] logits = floats(cache, LlamaHooks.NEXT_TOKEN_LOGITS);
+                if (mode == Mode.RECOMPUTE) {
+                    cache.close();
+                    cache = null;
+                }
+                long[] next = new long[batch];
+                for (int b = 0; b < batch; b++) {
+                    if (stopped[b]) {
+                        next[b] = ids[b * length + length - 1];
+                        continue;
+                    }
+                    next[b] = sampler.next(logits, b * vocab, vocab);
+                    generated.get(b).add(next[b]);
+                    if (listener != null) {
+                        listener.onToken(b, next[b]);
+                    }
+                    stopped[b] = stops.contains(next[b]);
+                }
+                ids = appendColumn(ids, batch, length, next);
+                long[] ones = new long[batch];
+                Arrays.fill(ones, 1);
+                mask = appendColumn(mask, batch, length, ones);
+                length++;
+                newIds = next;
+                newLength = 1;
+            }
+        } finally {
+            if (cache != null) {
+                cache.close();
+            }
+        }
+        List<long[]> tokens = generated.stream().map(l -> l.stream().mapToLong(Long::longValue).toArray()).toList();
+        return new Result(tokens, stopped, steps, System.nanoTime() - start);
+    }
+
+    /** Past keys/values: the previous run's presents, or empty [batch, kv, 0, head_dim] tensors at first. */
+    private void addPast(Map<String, OnnxTensor> feeds, List<OnnxTensor> owned, OrtSession.Result previous, int batch)
+            throws OrtException {
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            if (previous == null) {
+                long[] shape = {batch, config.numKeyValueHeads(), 0, config.headDim()};
+                feeds.put(LlamaHooks.pastKey(i), own(owned, Tensors.tensor(Tensors.floats(0L), shape)));
+                feeds.put(LlamaHooks.pastValue(i), own(owned, Tensors.tensor(Tensors.floats(0L), shape)));
+            } else {
+                feeds.put(LlamaHooks.pastKey(i), tensor(previous, LlamaHooks.presentKey(i)));
+                feeds.put(LlamaHooks.pastValue(i), tensor(previous, LlamaHooks.presentValue(i)));
+            }
+        }
+    }
+
+    /** A zero-copy int64 tensor over a fresh direct buffer holding {@code values}. */
+    private static OnnxTensor longTensor(long[] values, long... shape) throws OrtException {
+        LongBuffer buffer = Tensors.longs((long) values.length);
+        buffer.put(values).rewind();
+        return Tensors.tensor(buffer, shape);
+    }
+
+    private static OnnxTensor own(List<OnnxTensor> owned, OnnxTensor t) {
+        owned.add(t);
+        return t;
+    }
+
+    private static OnnxTensor tensor(OrtSession.Result result, String name) {
+        OnnxValue v = result.get(name).orElseThrow(() -> new IllegalStateException("no output " + name));
+        return (OnnxTensor) v;
+    }
+
+    private static float[] floats(OrtSession.Result result, String name) {
+        FloatBuffer b = tensor(result, name).getFloatBuffer();
+        float[] out = new float[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    private static long[] appendColumn(long[] rows, int batch, int length, long[] column) {
+        long[] out = new long[batch * (length + 1)];
+        for (int b = 0; b < batch; b++) {
+            System.arraycopy(rows, b * length, out, b * (length + 1), length);
+            out[b * (length + 1) + length] = column[b];
+        }
+        return out;
+    }
+
+    private static boolean allTrue(boolean[] flags) {
+        for (boolean f : flags) {
+            if (!f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() throws OrtException {
+        session.close();
+    }
+}

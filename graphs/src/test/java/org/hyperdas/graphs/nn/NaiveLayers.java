@@ -1,0 +1,165 @@
+package org.hyperdas.graphs.nn;
+
+/**
+ * Plain-Java references for the layers, written from the math with loops over flat row-major
+ * double arrays, independent of the graph code (no shared helpers).
+ */
+final class NaiveLayers {
+    private NaiveLayers() {
+    }
+
+    /** x [rows, d], w [d]. */
+    static double[] rmsNorm(double[] x, double[] w, int d, double eps) {
+        double[] y = new double[x.length];
+        for (int r = 0; r < x.length / d; r++) {
+            double ss = 0;
+            for (int i = 0; i < d; i++) {
+                ss += x[r * d + i] * x[r * d + i];
+            }
+            double inv = 1 / Math.sqrt(ss / d + eps);
+            for (int i = 0; i < d; i++) {
+                y[r * d + i] = x[r * d + i] * inv * w[i];
+            }
+        }
+        return y;
+    }
+
+    static double silu(double z) {
+        return z / (1 + Math.exp(-z));
+    }
+
+    /** y = x W^T with W [out, in] (torch Linear), x [rows, in]. */
+    static double[] linear(double[] x, double[] w, int in, int out) {
+        int rows = x.length / in;
+        double[] y = new double[rows * out];
+        for (int r = 0; r < rows; r++) {
+            for (int o = 0; o < out; o++) {
+                double s = 0;
+                for (int i = 0; i < in; i++) {
+                    s += w[o * in + i] * x[r * in + i];
+                }
+                y[r * out + o] = s;
+            }
+        }
+        return y;
+    }
+
+    static double[] swiGlu(double[] x, double[] gate, double[] up, double[] down, int hidden, int inter) {
+        double[] a = linear(x, gate, hidden, inter);
+        double[] b = linear(x, up, hidden, inter);
+        for (int i = 0; i < a.length; i++) {
+            a[i] = silu(a[i]) * b[i];
+        }
+        return linear(a, down, inter, hidden);
+    }
+
+    /** x [batch, heads, seq, d], positions [batch, seq]; pairs (i, i + d/2) rotate by pos * inv[i]. */
+    static double[] rotary(double[] x, long[] positions, double[] inv, int batch, int heads, int seq, int d) {
+        double[] y = new double[x.length];
+        int half = d / 2;
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                for (int s = 0; s < seq; s++) {
+                    int base = ((b * heads + h) * seq + s) * d;
+                    for (int i = 0; i < half; i++) {
+                        double angle = positions[b * seq + s] * inv[i];
+                        double c = Math.cos(angle);
+                        double sn = Math.sin(angle);
+                        double x1 = x[base + i];
+                        double x2 = x[base + i + half];
+                        y[base + i] = x1 * c - x2 * sn;
+                        y[base + i + half] = x2 * c + x1 * sn;
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    /**
+     * q [batch, heads, nq, d]; k, v [batch, kvHeads, nk, d]; mask [batch, nk]. Query i sits at key
+     * index nk - nq + i; it sees key j when j <= that index and mask[j] == 1; a query that sees no
+     * key attends uniformly to all keys.
+     */
+    static double[] attention(double[] q, double[] k, double[] v, long[] mask, int batch, int heads, int kvHeads,
+            int nq, int nk, int d) {
+        double[] out = new double[batch * heads * nq * d];
+        int group = heads / kvHeads;
+        for (int b = 0; b < batch; b++) {
+            for (int h = 0; h < heads; h++) {
+                int kh = h / group;
+                for (int i = 0; i < nq; i++) {
+                    int at = nk - nq + i;
+                    double[] p = new double[nk];
+                    boolean any = false;
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j < nk; j++) {
+                        if (j <= at && mask[b * nk + j] == 1) {
+                            double s = 0;
+                            for (int e = 0; e < d; e++) {
+                                s += q[((b * heads + h) * nq + i) * d + e] * k[((b * kvHeads + kh) * nk + j) * d + e];
+                            }
+                            p[j] = s / Math.sqrt(d);
+                            max = Math.max(max, p[j]);
+                            any = true;
+                        } else {
+                            p[j] = Double.NaN;
+                        }
+                    }
+                    double total = 0;
+                    for (int j = 0; j < nk; j++) {
+                        p[j] = !any ? 1 : Double.isNaN(p[j]) ? 0 : Math.exp(p[j] - max);
+                        total += p[j];
+                    }
+                    for (int e = 0; e < d; e++) {
+                        double s = 0;
+                        for (int j = 0; j < nk; j++) {
+                            s += p[j] / total * v[((b * kvHeads + kh) * nk + j) * d + e];
+                        }
+                        out[((b * heads + h) * nq + i) * d + e] = s;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Result of {@link #crossEntropy}. */
+    record Ce(double loss, boolean[] firstKCorrect) {
+    }
+
+    /** logits [batch, seq, vocab]; labels, positions, mask [batch, L]; weights [batch]. */
+    static Ce crossEntropy(double[] logits, long[] labels, long[] positions, double[] mask, double[] weights,
+            int batch, int seq, int vocab, int labelCount, int k) {
+        double total = 0;
+        double tokens = 0;
+        boolean[] ok = new boolean[batch];
+        for (int b = 0; b < batch; b++) {
+            ok[b] = true;
+            for (int l = 0; l < labelCount; l++) {
+                int row = (b * seq + (int) positions[b * labelCount + l]) * vocab;
+                double max = Double.NEGATIVE_INFINITY;
+                int arg = 0;
+                for (int c = 0; c < vocab; c++) {
+                    if (logits[row + c] > max) {
+                        max = logits[row + c];
+                        arg = c;
+                    }
+                }
+                double sum = 0;
+                for (int c = 0; c < vocab; c++) {
+                    sum += Math.exp(logits[row + c] - max);
+                }
+                int label = (int) labels[b * labelCount + l];
+                double nll = -(logits[row + label] - max - Math.log(sum));
+                double m = mask[b * labelCount + l];
+                total += weights[b] * m * nll;
+                tokens += m;
+                if (m > 0 && l < k && arg != label) {
+                    ok[b] = false;
+                }
+            }
+        }
+        return new Ce(total / Math.max(1, tokens), ok);
+    }
+}
