@@ -116,6 +116,9 @@ public record HyperDasConfig(
      * {@code totalSteps}: 0 during the first {@code floor(sparsityWarmup * totalSteps)} steps, then
      * linear from {@link #sparsityStart} (first step after the warm-up) to {@link #sparsityEnd}
      * (last step, {@code totalSteps - 1}). The trainer feeds it as the {@code sparsity_weight} input.
+     * (This is HYPERDAS.md's "ramping linearly 0.15 -&gt; 1.5 after a 50% warm-up at 0". The public
+     * reference script instead zeroes the first part of one linspace(start, end) over the whole
+     * run, so its weight jumps to about the midpoint when the warm-up ends.)
      */
     public double sparsityWeight(long completedSteps, long totalSteps) {
         if (totalSteps <= 0 || completedSteps < 0) {
