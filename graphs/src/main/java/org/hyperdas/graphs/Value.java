@@ -249,9 +249,12 @@ public final class Value {
 
     // ---- linear algebra and normalisation ----
 
-    /** numpy matmul: 1-D operands are promoted, batch dims broadcast. */
+    /**
+     * numpy matmul: batch dims broadcast; 1-D operands are promoted by explicit Unsqueeze/Squeeze
+     * around a 2-D MatMul (see {@link LinalgOps#matmul}).
+     */
     public Value matmul(Value other) {
-        return graph.apply1(new LinalgOps.MatMul(), this, other);
+        return LinalgOps.matmul(this, other);
     }
 
     public Value softmax(int axis) {
