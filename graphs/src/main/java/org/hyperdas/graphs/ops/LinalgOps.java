@@ -107,13 +107,22 @@ public final class LinalgOps {
                 ga = unbroadcast(g.matmul(b.transposeLastTwo()), a.shape());
             }
             if (wanted[1]) {
-                if (b.rank() == 2 && a.rank() > 2 && b.shape().isStatic()) {
+                if (b.rank() == 2 && b.shape().isStatic()) {
                     // A matrix shared by a batch of rows (a Linear layer on [batch, seq, in]): fold the
                     // batch into the rows and make one GEMM, instead of a product per batch element
                     // summed afterwards (which also materialises [batch, k, n]).
                     long k = b.shape().dim(0).size();
                     long n = b.shape().dim(1).size();
-                    gb = a.reshape(-1, k).transposeLastTwo().matmul(g.reshape(-1, n));
+                    Value rows = a.rank() == 2 ? a : a.reshape(-1, k);
+                    Value gRows = g.rank() == 2 ? g : g.reshape(-1, n);
+                    if (b.producer() != null && b.producer().op() instanceof ShapeOps.Transpose) {
+                        // b = Transpose(W), W [n, k] (a Linear's torch-layout weight): compute W's
+                        // gradient g^T a in W's own layout and return its transpose, which the
+                        // Transpose's VJP undoes without a node. No gradient-sized Transpose runs.
+                        gb = gRows.transposeLastTwo().matmul(rows).transposeLastTwo();
+                    } else {
+                        gb = rows.transposeLastTwo().matmul(gRows);
+                    }
                 } else {
                     gb = unbroadcast(a.transposeLastTwo().matmul(g), b.shape());
                 }
