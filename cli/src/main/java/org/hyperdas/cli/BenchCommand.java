@@ -114,6 +114,7 @@ final class BenchCommand implements Runnable {
             f.put("gflop_per_step", r.gflopPerStep());
             f.put("steps", steps);
             f.put("seconds_per_repeat", r.secondsPerRepeat());
+            f.put("process_cpu_seconds_per_repeat", r.cpuSecondsPerRepeat());
             f.put("best_steps_per_s", r.bestStepsPerSecond());
             f.put("median_steps_per_s", r.medianStepsPerSecond());
             f.put("best_gflop_per_s", r.gflopsPerSecond(r.bestStepsPerSecond()));

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.lang.reflect.Array;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -138,6 +139,9 @@ public final class TrainStepBenchmark {
      * What a run measured.
      *
      * @param secondsPerRepeat wall time of each repeat of {@code steps} steps
+     * @param cpuSecondsPerRepeat CPU time of the whole process (all threads) during each repeat: on
+     *     a machine shared with other work it moves less than wall time, but it includes the time
+     *     ONNX Runtime's pool threads spend spinning while they wait
      * @param gflopPerStep counted FLOPs of one step (see the class comment), in 1e9
      * @param setupSeconds graph building, serialisation and session creation
      * @param firstLoss loss of the first step (ln 256 = 5.55 for a uniform guess)
@@ -146,7 +150,8 @@ public final class TrainStepBenchmark {
      * @param matmulParameters weights that multiply activations ({@code P_matmul})
      * @param profileOps per-op-type time from the profile, slowest first; empty without profiling
      */
-    public record Result(Settings settings, List<Double> secondsPerRepeat, double gflopPerStep, double setupSeconds,
+    public record Result(Settings settings, List<Double> secondsPerRepeat, List<Double> cpuSecondsPerRepeat,
+            double gflopPerStep, double setupSeconds,
             double firstLoss, double lastLoss, long parameters, long matmulParameters, Path profile,
             List<OpTime> profileOps) {
 
@@ -247,19 +252,23 @@ public final class TrainStepBenchmark {
                     first = i == 0 ? last : first;
                 }
                 List<Double> seconds = new ArrayList<>();
+                List<Double> cpuSeconds = new ArrayList<>();
                 double gflop = flopsPerStep(config, s.batch(), s.seq()) / 1e9;
                 for (int r = 0; r < s.repeats(); r++) {
                     long start = System.nanoTime();
+                    long cpuStart = processCpuNanos();
                     for (int i = 0; i < s.steps(); i++) {
                         last = runner.step();
                         first = Double.isNaN(first) ? last : first;
                     }
                     double sec = (System.nanoTime() - start) / 1e9;
+                    double cpu = (processCpuNanos() - cpuStart) / 1e9;
                     seconds.add(sec);
+                    cpuSeconds.add(cpu);
                     if (log != null) {
                         log.printf(Locale.ROOT, "  repeat %d: %d steps in %.3f s: %.2f steps/s, %.1f GFLOP/s"
-                                + " (loss %.4f)%n", r + 1, s.steps(), sec, s.steps() / sec, gflop * s.steps() / sec,
-                                last);
+                                + " (process CPU %.1f ms/step; loss %.4f)%n", r + 1, s.steps(), sec, s.steps() / sec,
+                                gflop * s.steps() / sec, 1000 * cpu / s.steps(), last);
                         log.flush();
                     }
                 }
@@ -269,10 +278,19 @@ public final class TrainStepBenchmark {
                     profile = moveProfile(Path.of(session.endProfiling()), s.profile());
                     ops = summarizeProfile(profile, runner.runs());
                 }
-                return new Result(s, List.copyOf(seconds), gflop, setup, first, last, parameters,
+                return new Result(s, List.copyOf(seconds), List.copyOf(cpuSeconds), gflop, setup, first, last,
+                        parameters,
                         matmulParameters(config), profile, ops);
             }
         }
+    }
+
+    /** CPU time of this process so far (all threads), or 0 where the JVM cannot tell. */
+    private static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return Math.max(0, os.getProcessCpuTime());
+        }
+        return 0;
     }
 
     // ---------------------------------------------------------------- data
