@@ -49,15 +49,19 @@ public final class DasRotation {
         return graph.input(ROTATION, dtype, Shape.of(hidden, K_DIM));
     }
 
+    /** A trainable R: the parameter and the rotation computed from it. */
+    public record Trainable(Value vectors, Value rotation) {
+    }
+
     /**
-     * A trainable R: declares the float32 parameter {@value #HOUSEHOLDER} [k, hidden] and returns
-     * R [hidden, k] in {@code dtype} built from it by {@link OrthogonalSubspace#rotation}.
+     * A trainable R: declares the float32 parameter {@value #HOUSEHOLDER} [k, hidden] and builds
+     * R [hidden, k] in {@code dtype} from it by {@link OrthogonalSubspace#rotation}.
      */
-    public static Value trainable(Graph graph, long hidden, int k, DType dtype) {
+    public static Trainable trainable(Graph graph, long hidden, int k, DType dtype) {
         if (k < 1 || k > hidden) {
             throw new GraphBuildException("DasRotation: subspace size k = " + k + " must lie in [1, " + hidden + "]");
         }
         Value vectors = graph.parameter(HOUSEHOLDER, DType.FLOAT32, Shape.of(k, hidden));
-        return OrthogonalSubspace.rotation(vectors, dtype);
+        return new Trainable(vectors, OrthogonalSubspace.rotation(vectors, dtype));
     }
 }

@@ -1,0 +1,26 @@
+package org.hyperdas.trainer;
+
+import java.io.PrintStream;
+
+/**
+ * An interpretability method that can be trained on RAVEL pairs and scored: {@code patching},
+ * {@code das}, {@code mdas}, and any method registered in {@link MethodRegistry}.
+ */
+public interface InterventionMethod {
+    /** The name used by {@code --method} and in run folders and leaderboards. */
+    String name();
+
+    /** One line for help texts. */
+    String description();
+
+    /**
+     * Trains (if the method learns anything) and returns the intervention ready to be scored.
+     *
+     * @param target the frozen target model
+     * @param train the training pairs, already filtered to what the model knows
+     * @param options layer, k, steps, ...
+     * @param progress progress lines
+     */
+    TrainedIntervention fit(TargetModel target, PairSet train, MethodOptions options, PrintStream progress)
+            throws Exception;
+}

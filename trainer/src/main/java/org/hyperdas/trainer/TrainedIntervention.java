@@ -1,0 +1,22 @@
+package org.hyperdas.trainer;
+
+import java.util.List;
+import java.util.Map;
+import org.hyperdas.evaluation.pairs.Pair;
+import org.hyperdas.evaluation.scoring.Outcome;
+import org.hyperdas.runtime.safetensors.SafetensorsWriter;
+
+/** A fitted method: scores pairs, and saves what it learned. */
+public interface TrainedIntervention extends AutoCloseable {
+    /** Outcomes for the pairs, in their order (batched inside). */
+    List<Outcome> evaluate(List<Pair> pairs) throws Exception;
+
+    /** Adds the learned parameters (nothing for a method without any). */
+    void saveParameters(SafetensorsWriter writer);
+
+    /** Training facts for the run's config.json (losses, sizes, ...), JSON-serializable. */
+    Map<String, Object> details();
+
+    @Override
+    void close() throws Exception;
+}
