@@ -17,6 +17,10 @@ final class TargetOptions {
             description = "cpu, auto or cuda[:N] (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--threads", paramLabel = "N",
+            description = "ONNX Runtime intra-op threads (default: every core).")
+    Integer threads;
+
     /** Where `hyperdas-run pretrain` puts the knowledge model: $HYPERDAS_CACHE or ~/.cache/hyperdas. */
     static Path knowledgeModelFolder() {
         String cache = System.getenv("HYPERDAS_CACHE");
@@ -39,6 +43,7 @@ final class TargetOptions {
     }
 
     OrtEngine engine() {
-        return OrtEngine.create(device);
+        OrtEngine e = OrtEngine.create(device);
+        return threads == null ? e : e.withIntraOpThreads(threads);
     }
 }

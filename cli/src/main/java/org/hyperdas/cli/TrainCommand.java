@@ -3,10 +3,8 @@ package org.hyperdas.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.hyperdas.evaluation.leaderboard.Leaderboard;
-import org.hyperdas.evaluation.leaderboard.LeaderboardWriter;
 import org.hyperdas.evaluation.pairs.PairSplit;
-import org.hyperdas.evaluation.scoring.RunFolder;
+import org.hyperdas.evaluation.scoring.ScoreTable;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.trainer.Experiment;
 import org.hyperdas.trainer.InterventionMethod;
@@ -23,7 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train an intervention method on RAVEL pairs and score it (Cause / Isolate / Disentangle"
                 + " on the entity and context test splits). Writes a run folder: config.json,"
-                + " parameters.safetensors, predictions.arrow, scores.json.",
+                + " parameters.safetensors, predictions.arrow, scores.json; prints the scores.",
             "Methods: patching (full-vector interchange, no training), das (one subspace per attribute, cause"
                 + " pairs), mdas (one subspace per attribute, cause and isolate pairs)."})
 final class TrainCommand implements Callable<Integer> {
@@ -85,7 +83,7 @@ final class TrainCommand implements Callable<Integer> {
             Experiment experiment = Experiment.prepare(model, setup, System.err);
             Experiment.Run run = experiment.run(m, options, out, System.err);
             var stdout = spec.commandLine().getOut();
-            stdout.print(LeaderboardWriter.markdown(Leaderboard.of(List.of(RunFolder.read(run.folder())))));
+            stdout.print(ScoreTable.markdown(run.scores()));
             stdout.flush();
         }
         return 0;
