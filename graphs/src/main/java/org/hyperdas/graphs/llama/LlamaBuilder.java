@@ -142,8 +142,8 @@ public final class LlamaBuilder {
         return weights.get(graph, name, shape, dtype);
     }
 
-    /** The Linear of HF module {@code module} (its .weight and, when present, .bias). */
-    private Linear linear(String module) {
+    /** The Linear of HF module {@code module} (its .weight and, when present, .bias); one per module. */
+    public Linear linear(String module) {
         return linears.computeIfAbsent(module, m -> {
             String bias = m + ".bias";
             return Linear.fromHf(weight(m + ".weight"),
@@ -210,15 +210,23 @@ public final class LlamaBuilder {
      * and values are appended to it, and the result's {@code present} holds them all.
      */
     public BlockOutput block(int i, Value residual, Context context, KeyValue past) {
-        if (i < 0 || i >= config.numHiddenLayers()) {
-            throw new GraphBuildException("Llama: block " + i + " out of range [0, " + config.numHiddenLayers() + ")");
-        }
+        BlockOutput attended = attentionHalf(i, residual, context, past);
+        return new BlockOutput(mlpHalf(i, attended.residual()), attended.present());
+    }
+
+    /**
+     * The first half of decoder block {@code i}: {@code residual + o_proj(self_attention(
+     * input_layernorm(residual)))}, with the keys/values (past ones included) it attended to.
+     * {@code block} is this followed by {@link #mlpHalf}; models that insert more sublayers between
+     * the two (cross-attention) call them apart.
+     */
+    public BlockOutput attentionHalf(int i, Value residual, Context context, KeyValue past) {
+        checkBlock(i);
         String p = layer(i);
         int heads = config.numAttentionHeads();
         int kvHeads = config.numKeyValueHeads();
-        double eps = config.rmsNormEps();
         try (Graph.Scope s = graph.scope("blocks." + i)) {
-            Value h = RmsNorm.apply(residual, weight(p + "input_layernorm.weight"), eps);
+            Value h = RmsNorm.apply(residual, weight(p + "input_layernorm.weight"), config.rmsNormEps());
             Value q = Rotary.apply(splitHeads(linear(p + "self_attn.q_proj").apply(h), heads), context.rotary());
             Value k = Rotary.apply(splitHeads(linear(p + "self_attn.k_proj").apply(h), kvHeads), context.rotary());
             Value v = splitHeads(linear(p + "self_attn.v_proj").apply(h), kvHeads);
@@ -226,20 +234,39 @@ public final class LlamaBuilder {
                 k = graph.concat(2, past.key(), k);
                 v = graph.concat(2, past.value(), v);
             }
-            Value attended = Attention.apply(q, k, v, context.visible()) // [b, heads, seq, head_dim]
-                    .transpose(0, 2, 1, 3).reshape(0, 0, (long) heads * config.headDim());
+            Value attended = mergeHeads(Attention.apply(q, k, v, context.visible())); // [b, seq, heads * head_dim]
             Value mid = residual.add(linear(p + "self_attn.o_proj").apply(attended));
-            // Norm before MLP weights: weights-as-inputs graphs then list their parameters in the
-            // checkpoint's canonical order (LlamaConfig.expectedTensors()).
-            Value normed = RmsNorm.apply(mid, weight(p + "post_attention_layernorm.weight"), eps);
-            SwiGlu mlp = new SwiGlu(linear(p + "mlp.gate_proj"), linear(p + "mlp.up_proj"), linear(p + "mlp.down_proj"));
-            Value out = mid.add(mlp.apply(normed));
-            return new BlockOutput(out, new KeyValue(k, v));
+            return new BlockOutput(mid, new KeyValue(k, v));
         }
     }
 
+    /** The second half of decoder block {@code i}: {@code residual + mlp(post_attention_layernorm(residual))}. */
+    public Value mlpHalf(int i, Value residual) {
+        checkBlock(i);
+        String p = layer(i);
+        try (Graph.Scope s = graph.scope("blocks." + i)) {
+            // Norm before MLP weights: weights-as-inputs graphs then list their parameters in the
+            // checkpoint's canonical order (LlamaConfig.expectedTensors()).
+            Value normed = RmsNorm.apply(residual, weight(p + "post_attention_layernorm.weight"), config.rmsNormEps());
+            SwiGlu mlp = new SwiGlu(linear(p + "mlp.gate_proj"), linear(p + "mlp.up_proj"), linear(p + "mlp.down_proj"));
+            return residual.add(mlp.apply(normed));
+        }
+    }
+
+    private void checkBlock(int i) {
+        if (i < 0 || i >= config.numHiddenLayers()) {
+            throw new GraphBuildException("Llama: block " + i + " out of range [0, " + config.numHiddenLayers() + ")");
+        }
+    }
+
+    /** [batch, heads, seq, head_dim] to [batch, seq, heads * head_dim]. */
+    public Value mergeHeads(Value x) {
+        long heads = x.shape().dim(1).size();
+        return x.transpose(0, 2, 1, 3).reshape(0, 0, heads * config.headDim());
+    }
+
     /** [batch, seq, n * head_dim] to [batch, n, seq, head_dim]. */
-    private Value splitHeads(Value x, int n) {
+    public Value splitHeads(Value x, int n) {
         return x.reshape(0, 0, n, config.headDim()).transpose(0, 2, 1, 3);
     }
 

@@ -36,6 +36,11 @@ import org.hyperdas.runtime.safetensors.WeightStore;
  * </ul>
  * A weight is declared in a graph the first time a builder asks for it and reused after that, so
  * several prefixes built into one graph share one copy.
+ *
+ * <p>{@link #prefixed} puts a prefix before every name the graph gets, while tensors are still
+ * looked up by their HF names: a graph can then hold two models built from the same checkpoint
+ * layout, e.g. a frozen target ({@code model.layers.0...} initializers) and a trainable copy of
+ * some of its layers ({@code hypernet.model.layers.0...} parameters).
  */
 public final class LlamaWeights {
     private enum Kind { EXTERNAL, INPUTS, INLINE }
@@ -45,19 +50,32 @@ public final class LlamaWeights {
     private final Path folder;
     private final DType inputType;
     private final Map<String, HostTensor> tensors;
+    private final String prefix;
     private final Map<Graph, Map<String, Value>> declared = Collections.synchronizedMap(new WeakHashMap<>());
 
-    private LlamaWeights(Kind kind, WeightStore store, DType inputType, Map<String, HostTensor> tensors) {
+    private LlamaWeights(Kind kind, WeightStore store, DType inputType, Map<String, HostTensor> tensors,
+            String prefix) {
         this.kind = kind;
         this.store = store;
         this.folder = store == null ? null : commonFolder(store);
         this.inputType = inputType;
         this.tensors = tensors;
+        this.prefix = prefix;
+    }
+
+    private LlamaWeights(Kind kind, WeightStore store, Path folder, DType inputType, Map<String, HostTensor> tensors,
+            String prefix) {
+        this.kind = kind;
+        this.store = store;
+        this.folder = folder;
+        this.inputType = inputType;
+        this.tensors = tensors;
+        this.prefix = prefix;
     }
 
     /** Frozen weights read by ONNX Runtime straight from the safetensors files of {@code store}. */
     public static LlamaWeights external(WeightStore store) {
-        return new LlamaWeights(Kind.EXTERNAL, store, null, Map.of());
+        return new LlamaWeights(Kind.EXTERNAL, store, null, Map.of(), "");
     }
 
     /** Weights as float32 graph parameters named as the HF tensors. */
@@ -67,12 +85,30 @@ public final class LlamaWeights {
 
     /** Weights as graph parameters of {@code dtype} (float32 or float64) named as the HF tensors. */
     public static LlamaWeights inputs(DType dtype) {
-        return new LlamaWeights(Kind.INPUTS, null, dtype, Map.of());
+        return new LlamaWeights(Kind.INPUTS, null, dtype, Map.of(), "");
     }
 
     /** Weights stored inline in the model (the tensors' own dtype, cast to the compute dtype if needed). */
     public static LlamaWeights inline(Map<String, HostTensor> tensors) {
-        return new LlamaWeights(Kind.INLINE, null, null, Map.copyOf(tensors));
+        return new LlamaWeights(Kind.INLINE, null, null, Map.copyOf(tensors), "");
+    }
+
+    /**
+     * The same weights declared under {@code prefix + name} in a graph (e.g. "hypernet." gives the
+     * parameter {@code hypernet.model.layers.0.mlp.up_proj.weight}); tensors are still read under
+     * their unprefixed names. Prefixes add up: {@code prefixed("a.").prefixed("b.")} names "a.b.x".
+     * The result keeps its own record of declared weights.
+     */
+    public LlamaWeights prefixed(String prefix) {
+        if (prefix == null || prefix.isEmpty()) {
+            throw new GraphBuildException("weights: a name prefix must be non-empty");
+        }
+        return new LlamaWeights(kind, store, folder, inputType, tensors, this.prefix + prefix);
+    }
+
+    /** The prefix put before every graph name ("" unless {@link #prefixed}). */
+    public String prefix() {
+        return prefix;
     }
 
     /**
@@ -119,7 +155,8 @@ public final class LlamaWeights {
 
     /**
      * The weight {@code name} of static {@code shape} in {@code graph}, as {@code computeType};
-     * declared on first use and cached per graph.
+     * declared on first use (as {@code prefix() + name}) and cached per graph. Any name the
+     * source holds may be asked for, not only those of a Llama checkpoint (inputs hold any name).
      */
     public Value get(Graph graph, String name, long[] shape, DType computeType) {
         Map<String, Value> perGraph = declared.computeIfAbsent(graph, g -> new HashMap<>());
@@ -139,15 +176,16 @@ public final class LlamaWeights {
     }
 
     private Value declare(Graph graph, String name, long[] shape) {
+        String graphName = prefix + name;
         return switch (kind) {
-            case INPUTS -> graph.parameter(name, inputType, Shape.ofStatic(shape));
+            case INPUTS -> graph.parameter(graphName, inputType, Shape.ofStatic(shape));
             case INLINE -> {
                 HostTensor t = tensors.get(name);
                 if (t == null) {
                     throw new GraphBuildException("inline weights: no tensor '" + name + "'");
                 }
                 checkShape(name, t.shape(), shape);
-                yield graph.initializer(name, t);
+                yield graph.initializer(graphName, t);
             }
             case EXTERNAL -> {
                 TensorInfo t = store.tensor(name);
@@ -158,7 +196,7 @@ public final class LlamaWeights {
                             + " (external data must stay inside the session's folder)");
                 }
                 String location = folder().relativize(file).toString();
-                yield graph.externalInitializer(name, storageType(t), Shape.ofStatic(shape),
+                yield graph.externalInitializer(graphName, storageType(t), Shape.ofStatic(shape),
                         new ExternalData(location, t.offset(), t.byteLength()));
             }
         };
@@ -184,6 +222,7 @@ public final class LlamaWeights {
 
     @Override
     public String toString() {
-        return "LlamaWeights[" + kind.name().toLowerCase() + (store != null ? " " + folder() : "") + "]";
+        return "LlamaWeights[" + kind.name().toLowerCase() + (store != null ? " " + folder() : "")
+                + (prefix.isEmpty() ? "" : " prefix " + prefix) + "]";
     }
 }

@@ -16,6 +16,9 @@ import org.hyperdas.graphs.ops.GradientSupport;
  * reshape since heads are kv-major), so both products are plain batched MatMuls over kv_heads and
  * no repeated copy of K or V is materialised, forward or backward.
  *
+ * <p>Queries and keys may have different lengths (cross-attention): q is [batch, heads, q, d], k and
+ * v are [batch, kv_heads, t, d], and the mask says which of the t keys each query sees.
+ *
  * <p>Masking: scores of hidden keys are replaced (Where, not added) by the dtype's lowest finite
  * value, as HF's eager attention does. A query row that sees no key at all (a padding position
  * under left padding) therefore gets a uniform softmax over all keys: finite, and garbage by
@@ -73,7 +76,8 @@ public final class Attention {
      * @param k keys [batch, kv_heads, t, head_dim]
      * @param v values [batch, kv_heads, t, head_dim]
      * @param visible bool [batch, 1, q, t] (see {@link #causalPaddingMask}), or already grouped by
-     *     {@link #groupVisibility} to [batch, 1, group * q, t]
+     *     {@link #groupVisibility} to [batch, 1, group * q, t], or [batch, 1, 1, t] when every query
+     *     sees the same keys (cross-attention to a padded memory), which broadcasts as it is
      * @return [batch, heads, q, head_dim]
      */
     public static Value apply(Value q, Value k, Value v, Value visible) {
@@ -92,7 +96,7 @@ public final class Attention {
         int group = Math.toIntExact(heads / kvHeads);
         // Scale the queries, not the scores: [q, d] is smaller than [q, t].
         Value grouped = q.mul(1.0 / Math.sqrt(headDim)).reshape(0, kvHeads, -1, headDim); // [b, kv, group*q, d]
-        if (!visible.shape().dim(2).equals(grouped.shape().dim(2))) {
+        if (!visible.shape().dim(2).isOne() && !visible.shape().dim(2).equals(grouped.shape().dim(2))) {
             visible = groupVisibility(visible, group);
         }
         Value scores = grouped.matmul(k.transposeLastTwo()); // [b, kv, group*q, t]

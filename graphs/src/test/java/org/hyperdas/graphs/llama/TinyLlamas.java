@@ -8,7 +8,7 @@ import org.hyperdas.graphs.HostTensor;
 import org.hyperdas.runtime.hf.LlamaConfig;
 
 /** Random tiny Llama configs and weights for tests that need no real model. */
-final class TinyLlamas {
+public final class TinyLlamas {
     private TinyLlamas() {
     }
 
@@ -17,7 +17,7 @@ final class TinyLlamas {
      * intermediate 24, vocab 32; llama3 rope scaling {factor 8, low 1, high 4, original 64} puts the
      * wavelengths 6.3, 63, 628, 6283 in all three regimes (kept, blended, divided).
      */
-    static LlamaConfig config(int layers, boolean tied, boolean biases) {
+    public static LlamaConfig config(int layers, boolean tied, boolean biases) {
         return LlamaConfig.builder().hiddenSize(16).intermediateSize(24).numHiddenLayers(layers)
                 .numAttentionHeads(4).numKeyValueHeads(2).headDim(8).vocabSize(32).maxPositionEmbeddings(128)
                 .rmsNormEps(1e-5).ropeTheta(10000).ropeScaling(new LlamaConfig.RopeScaling("llama3", 8, 1, 4, 64))
@@ -25,7 +25,7 @@ final class TinyLlamas {
     }
 
     /** Seeded weights scaled to keep activations O(1): norms 1 + N(0, 0.1), matrices N(0, 1/in). */
-    static Map<String, HostTensor> weights(LlamaConfig config, long seed, DType dtype) {
+    public static Map<String, HostTensor> weights(LlamaConfig config, long seed, DType dtype) {
         Random random = new Random(seed);
         Map<String, HostTensor> out = new LinkedHashMap<>();
         config.expectedTensors().forEach((name, shape) -> {
@@ -45,7 +45,7 @@ final class TinyLlamas {
         return out;
     }
 
-    static float[] toFloats(double[] v) {
+    public static float[] toFloats(double[] v) {
         float[] f = new float[v.length];
         for (int i = 0; i < v.length; i++) {
             f[i] = (float) v[i];

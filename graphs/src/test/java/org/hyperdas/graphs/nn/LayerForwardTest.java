@@ -175,6 +175,32 @@ class LayerForwardTest {
                 out.get("y").toDoubles(), 1e-12, "attention");
     }
 
+    /** Cross-attention: more queries than keys, one [batch, 1, 1, t] mask shared by every query. */
+    @Test
+    void groupedCrossAttentionWithABroadcastKeyMask() throws Exception {
+        int batch = 3;
+        int heads = 4;
+        int kvHeads = 2;
+        int queries = 6;
+        int keys = 5;
+        int d = 3;
+        double[] q = random(batch * heads * queries * d);
+        double[] k = random(batch * kvHeads * keys * d);
+        double[] v = random(batch * kvHeads * keys * d);
+        long[] mask = {1, 1, 0, 0, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1, 1};
+        Graph g = new Graph("cross_attn");
+        Value qv = g.input("q", DType.FLOAT64, Shape.of("batch", heads, "q", d));
+        Value kv = g.input("k", DType.FLOAT64, Shape.of("batch", kvHeads, "t", d));
+        Value vv = g.input("v", DType.FLOAT64, Shape.of("batch", kvHeads, "t", d));
+        Value m = g.input("mask", DType.INT64, Shape.of("batch", "t"));
+        Value y = Attention.apply(qv, kv, vv, m.equal(g.scalar(1, DType.INT64)).unsqueeze(1, 2));
+        var out = run(g, y, Map.of("q", HostTensor.ofDoubles(q, batch, heads, queries, d),
+                "k", HostTensor.ofDoubles(k, batch, kvHeads, keys, d), "v", HostTensor.ofDoubles(v, batch, kvHeads, keys, d),
+                "mask", HostTensor.ofLongs(mask, batch, keys)));
+        assertClose(NaiveLayers.attention(q, k, v, mask, batch, heads, kvHeads, queries, keys, d, false),
+                out.get("y").toDoubles(), 1e-12, "cross-attention");
+    }
+
     @Test
     void crossEntropyWeightedMeanOverLabelTokensAndFirstKFlags() throws Exception {
         int batch = 3;

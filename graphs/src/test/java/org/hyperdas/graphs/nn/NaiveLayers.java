@@ -83,6 +83,12 @@ final class NaiveLayers {
      */
     static double[] attention(double[] q, double[] k, double[] v, long[] mask, int batch, int heads, int kvHeads,
             int nq, int nk, int d) {
+        return attention(q, k, v, mask, batch, heads, kvHeads, nq, nk, d, true);
+    }
+
+    /** As above; without {@code causal} every query sees every key with mask 1 (cross-attention). */
+    static double[] attention(double[] q, double[] k, double[] v, long[] mask, int batch, int heads, int kvHeads,
+            int nq, int nk, int d, boolean causal) {
         double[] out = new double[batch * heads * nq * d];
         int group = heads / kvHeads;
         for (int b = 0; b < batch; b++) {
@@ -94,7 +100,7 @@ final class NaiveLayers {
                     boolean any = false;
                     double max = Double.NEGATIVE_INFINITY;
                     for (int j = 0; j < nk; j++) {
-                        if (j <= at && mask[b * nk + j] == 1) {
+                        if ((!causal || j <= at) && mask[b * nk + j] == 1) {
                             double s = 0;
                             for (int e = 0; e < d; e++) {
                                 s += q[((b * heads + h) * nq + i) * d + e] * k[((b * kvHeads + kh) * nk + j) * d + e];

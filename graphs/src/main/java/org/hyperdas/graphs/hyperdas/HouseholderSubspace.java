@@ -1,0 +1,120 @@
+package org.hyperdas.graphs.hyperdas;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.hyperdas.graphs.DType;
+import org.hyperdas.graphs.Graph;
+import org.hyperdas.graphs.GraphBuildException;
+import org.hyperdas.graphs.HostTensor;
+import org.hyperdas.graphs.Value;
+import org.hyperdas.graphs.llama.LlamaWeights;
+import org.hyperdas.graphs.nn.RmsNorm;
+import org.hyperdas.graphs.nn.SwiGlu;
+import org.hyperdas.runtime.hf.LlamaConfig;
+
+/**
+ * The concept's subspace (HYPERDAS.md "Subspace (feature) construction"): one shared R in
+ * R^{d x k} with orthonormal columns, turned per example into {@code R' = H R} by the Householder
+ * reflection {@code H = I - 2 v v^T} with
+ * {@code v = normalize(SwiGLU_MLP(RMSNorm(z)))} and z the hypernetwork's state at the last
+ * instruction token. H is orthogonal, so R' is orthonormal whenever R is.
+ *
+ * <p><b>How R stays orthonormal under AdamW.</b> R is never a free matrix: the trained parameter
+ * is a set of k Householder vectors {@code U} [k, d] ({@value #ROTATION}), and
+ * <pre>
+ *   R = H(u_0) H(u_1) ... H(u_{k-1}) [I_k; 0],   H(u) = I - 2 u u^T / (u^T u)
+ * </pre>
+ * the first k columns of a product of reflections: orthonormal by construction for any U with
+ * nonzero rows (to rounding, about k ulps), whatever the optimizer does to U, and differentiable
+ * with plain ops (k rank-one updates of a d x k matrix, O(d k^2)). Every k-frame is reachable, as
+ * with torch's orthogonal parametrization in its "householder" form. Evaluation graphs rebuild R
+ * from the same vectors, so nothing has to be re-orthonormalised in Java after a step.
+ *
+ * <p>Hypernetwork weights (under its prefix): {@code householder.norm.weight} [d],
+ * {@code householder.mlp.{gate,up}_proj.weight} [inter, d], {@code householder.mlp.down_proj.weight}
+ * [d, inter].
+ */
+public final class HouseholderSubspace {
+    /** The graph parameter holding R's Householder vectors, [k, d] (its own optimizer group). */
+    public static final String ROTATION = "rotation.householder_vectors";
+    public static final String NORM = "householder.norm.weight";
+    public static final String GATE = "householder.mlp.gate_proj.weight";
+    public static final String UP = "householder.mlp.up_proj.weight";
+    public static final String DOWN = "householder.mlp.down_proj.weight";
+
+    private HouseholderSubspace() {
+    }
+
+    /** Hypernetwork parameter shapes by name (before the hypernetwork prefix). */
+    static Map<String, long[]> shapes(LlamaConfig target, HyperDasConfig config) {
+        long d = target.hiddenSize();
+        long inter = config.householderIntermediate();
+        Map<String, long[]> m = new LinkedHashMap<>();
+        m.put(NORM, new long[] {d});
+        m.put(GATE, new long[] {inter, d});
+        m.put(UP, new long[] {inter, d});
+        m.put(DOWN, new long[] {d, inter});
+        return m;
+    }
+
+    /**
+     * R [d, k] from the Householder vectors {@code u} [k, d]: {@code H(u_0) ... H(u_{k-1})} applied
+     * to the first k columns of the identity.
+     */
+    public static Value rotation(Value u) {
+        if (u.rank() != 2 || !u.shape().isStatic()) {
+            throw new GraphBuildException("HouseholderSubspace: vectors " + u + " must be a static [k, d] matrix");
+        }
+        Graph g = u.graph();
+        int k = Math.toIntExact(u.shape().dim(0).size());
+        int d = Math.toIntExact(u.shape().dim(1).size());
+        if (k > d) {
+            throw new GraphBuildException("HouseholderSubspace: k = " + k + " columns exceed d = " + d);
+        }
+        try (Graph.Scope s = g.scope("rotation")) {
+            double[] eye = new double[d * k];
+            for (int i = 0; i < k; i++) {
+                eye[i * k + i] = 1;
+            }
+            Value y = g.constant(u.dtype() == DType.FLOAT64 ? HostTensor.ofDoubles(eye, d, k)
+                    : HostTensor.ofFloats(toFloats(eye), d, k));
+            Value unit = HiddenStateMemory.unitNormalize(u); // [k, d]
+            for (int i = k - 1; i >= 0; i--) {
+                Value row = unit.slice(0, i, i + 1); // [1, d]
+                Value projection = row.matmul(y); // [1, k]
+                y = y.sub(row.transpose(1, 0).matmul(projection).mul(2)); // [d, k]
+            }
+            return y;
+        }
+    }
+
+    /** {@code v = normalize(SwiGLU(RMSNorm(z)))}, [batch, d], from the last-token states z [batch, d]. */
+    public static Value reflectionVector(LlamaConfig target, HyperDasConfig config, LlamaWeights weights, Value z) {
+        Graph g = z.graph();
+        DType dtype = z.dtype();
+        Map<String, long[]> shapes = shapes(target, config);
+        try (Graph.Scope s = g.scope("householder")) {
+            Value normed = RmsNorm.apply(z, weights.get(g, NORM, shapes.get(NORM), dtype), target.rmsNormEps());
+            SwiGlu mlp = SwiGlu.fromHf(weights.get(g, GATE, shapes.get(GATE), dtype),
+                    weights.get(g, UP, shapes.get(UP), dtype), weights.get(g, DOWN, shapes.get(DOWN), dtype));
+            return HiddenStateMemory.unitNormalize(mlp.apply(normed));
+        }
+    }
+
+    /** {@code R' = (I - 2 v v^T) R = R - 2 v (v^T R)}: [batch, d, k] from R [d, k] and unit v [batch, d]. */
+    public static Value reflect(Value r, Value v) {
+        Graph g = r.graph();
+        try (Graph.Scope s = g.scope("householder")) {
+            Value vr = v.matmul(r); // [B, k]
+            return r.unsqueeze(0).sub(v.unsqueeze(2).mul(vr.unsqueeze(1)).mul(2)); // [B, d, k]
+        }
+    }
+
+    private static float[] toFloats(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return f;
+    }
+}

@@ -1,0 +1,239 @@
+package org.hyperdas.graphs.hyperdas;
+
+import org.hyperdas.graphs.GraphBuildException;
+import org.hyperdas.runtime.hf.LlamaConfig;
+
+/**
+ * Every hyperparameter of a HyperDAS model and its training (HYPERDAS.md), for one frozen Llama
+ * target. Build one with {@link #defaults(LlamaConfig)} and change fields with the {@code with...}
+ * methods; {@link #validate(LlamaConfig)} checks it against the target.
+ *
+ * <p>Reference values (Llama3-8B: d 4096, 32 layers) in brackets; the defaults are scaled for a
+ * small target (hidden 64-256, 2-4 layers).
+ *
+ * @param layer intervention site L: the residual stream entering block L ({@code hidden_states[L]},
+ *     0 = embedding output; 0..n) [15]; default n / 2
+ * @param subspaceDim k, columns of R and R' (k &lt;= hidden) [128]; default hidden / 4, at most 128
+ * @param hypernetLayers N, decoder layers of the target copied into the hypernetwork (1..n) [8];
+ *     default min(2, n)
+ * @param selectionHeads heads of the token-selection head; each has the target's head_dim and
+ *     the target's RoPE frequencies [32]; default the target's attention heads
+ * @param householderIntermediate intermediate size of the SwiGLU MLP that produces the
+ *     Householder vector; default the target's intermediate size
+ * @param initStd standard deviation of the normal init of the new matrices (pair projection,
+ *     selection q/k, Householder MLP), as transformers' initializer_range [0.02]
+ * @param causalWeight loss weight of cause examples [3.5]
+ * @param isolateWeight loss weight of isolate examples [0.5]
+ * @param sparsityWarmup fraction of the steps at the start with sparsity weight 0 [0.5]
+ * @param sparsityStart sparsity weight right after the warm-up [0.15]
+ * @param sparsityEnd sparsity weight at the last step [1.5]
+ * @param hypernetLr learning rate of the hypernetwork group [4e-5]
+ * @param hypernetWeightDecay AdamW decoupled weight decay of the hypernetwork group [0.01]
+ * @param rotationLr learning rate of R (its Householder vectors) [1e-3]
+ * @param rotationWeightDecay weight decay of R [0]
+ * @param clipNorm global gradient-norm clip; 0 disables [4.0]
+ * @param adamBeta1 AdamW beta1 [0.9]
+ * @param adamBeta2 AdamW beta2 [0.999]
+ * @param adamEps AdamW eps [1e-8]
+ * @param selfClamp one-to-one mode: the SELF row's weight is raised to at least this before the
+ *     column argmax [0.1]
+ * @param accuracyTokens how many leading label tokens must all be right for an example to count
+ *     as correct [3]
+ * @param batchSize examples per optimizer step [16]
+ * @param epochs passes over the training pairs [3]
+ * @param seed seed of the random initialisation of the new parameters
+ */
+public record HyperDasConfig(
+        int layer,
+        int subspaceDim,
+        int hypernetLayers,
+        int selectionHeads,
+        int householderIntermediate,
+        double initStd,
+        double causalWeight,
+        double isolateWeight,
+        double sparsityWarmup,
+        double sparsityStart,
+        double sparsityEnd,
+        double hypernetLr,
+        double hypernetWeightDecay,
+        double rotationLr,
+        double rotationWeightDecay,
+        double clipNorm,
+        double adamBeta1,
+        double adamBeta2,
+        double adamEps,
+        double selfClamp,
+        int accuracyTokens,
+        int batchSize,
+        int epochs,
+        long seed) {
+
+    public HyperDasConfig {
+        require(layer >= 0, "layer must be >= 0: " + layer);
+        require(subspaceDim >= 1, "subspaceDim must be >= 1: " + subspaceDim);
+        require(hypernetLayers >= 1, "hypernetLayers must be >= 1: " + hypernetLayers);
+        require(selectionHeads >= 1, "selectionHeads must be >= 1: " + selectionHeads);
+        require(householderIntermediate >= 1, "householderIntermediate must be >= 1: " + householderIntermediate);
+        require(initStd > 0 && Double.isFinite(initStd), "initStd must be > 0: " + initStd);
+        require(causalWeight >= 0 && isolateWeight >= 0, "loss weights must be >= 0");
+        require(sparsityWarmup >= 0 && sparsityWarmup <= 1, "sparsityWarmup must lie in [0, 1]: " + sparsityWarmup);
+        require(sparsityStart >= 0 && sparsityEnd >= 0, "sparsity weights must be >= 0");
+        require(hypernetLr >= 0 && rotationLr >= 0, "learning rates must be >= 0");
+        require(hypernetWeightDecay >= 0 && rotationWeightDecay >= 0, "weight decays must be >= 0");
+        require(clipNorm >= 0, "clipNorm must be >= 0: " + clipNorm);
+        require(selfClamp >= 0 && selfClamp <= 1, "selfClamp must lie in [0, 1]: " + selfClamp);
+        require(accuracyTokens >= 1, "accuracyTokens must be >= 1: " + accuracyTokens);
+        require(batchSize >= 1 && epochs >= 1, "batchSize and epochs must be >= 1");
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new GraphBuildException("HyperDAS config: " + message);
+        }
+    }
+
+    /** The defaults for {@code target} (see the field descriptions). */
+    public static HyperDasConfig defaults(LlamaConfig target) {
+        int n = target.numHiddenLayers();
+        int k = Math.max(1, Math.min(128, target.hiddenSize() / 4));
+        return new HyperDasConfig(n / 2, k, Math.min(2, n), target.numAttentionHeads(), target.intermediateSize(),
+                0.02, 3.5, 0.5, 0.5, 0.15, 1.5, 4e-5, 0.01, 1e-3, 0.0, 4.0, 0.9, 0.999, 1e-8, 0.1, 3, 16, 3, 0);
+    }
+
+    /** Checks the sizes against the target: L in 0..n, N in 1..n, k &lt;= hidden. */
+    public HyperDasConfig validate(LlamaConfig target) {
+        int n = target.numHiddenLayers();
+        require(layer <= n, "layer " + layer + " is beyond the target's " + n + " blocks");
+        require(hypernetLayers <= n, "hypernetLayers " + hypernetLayers + " exceeds the target's " + n + " blocks");
+        require(subspaceDim <= target.hiddenSize(),
+                "subspaceDim " + subspaceDim + " exceeds the hidden size " + target.hiddenSize());
+        return this;
+    }
+
+    /**
+     * The sparsity-penalty weight for the step taken after {@code completedSteps} of
+     * {@code totalSteps}: 0 during the first {@code floor(sparsityWarmup * totalSteps)} steps, then
+     * linear from {@link #sparsityStart} (first step after the warm-up) to {@link #sparsityEnd}
+     * (last step, {@code totalSteps - 1}). The trainer feeds it as the {@code sparsity_weight} input.
+     * (This is HYPERDAS.md's "ramping linearly 0.15 -&gt; 1.5 after a 50% warm-up at 0". The public
+     * reference script instead zeroes the first part of one linspace(start, end) over the whole
+     * run, so its weight jumps to about the midpoint when the warm-up ends.)
+     */
+    public double sparsityWeight(long completedSteps, long totalSteps) {
+        if (totalSteps <= 0 || completedSteps < 0) {
+            throw new IllegalArgumentException("need totalSteps > 0 and completedSteps >= 0, got " + completedSteps
+                    + " of " + totalSteps);
+        }
+        long warmup = (long) Math.floor(sparsityWarmup * totalSteps);
+        if (completedSteps < warmup) {
+            return 0;
+        }
+        long ramp = totalSteps - 1 - warmup;
+        if (ramp <= 0) {
+            return sparsityEnd;
+        }
+        double t = Math.min(1.0, (double) (completedSteps - warmup) / ramp);
+        return sparsityStart + (sparsityEnd - sparsityStart) * t;
+    }
+
+    // ---- withers for the fields a run usually changes ----
+
+    public HyperDasConfig withLayer(int v) {
+        return new HyperDasConfig(v, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, initStd,
+                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
+                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
+                batchSize, epochs, seed);
+    }
+
+    public HyperDasConfig withSubspaceDim(int v) {
+        return new HyperDasConfig(layer, v, hypernetLayers, selectionHeads, householderIntermediate, initStd,
+                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
+                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
+                batchSize, epochs, seed);
+    }
+
+    public HyperDasConfig withHypernetLayers(int v) {
+        return new HyperDasConfig(layer, subspaceDim, v, selectionHeads, householderIntermediate, initStd,
+                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
+                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
+                batchSize, epochs, seed);
+    }
+
+    public HyperDasConfig withSelectionHeads(int v) {
+        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, v, householderIntermediate, initStd,
+                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
+                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
+                batchSize, epochs, seed);
+    }
+
+    public HyperDasConfig withHouseholderIntermediate(int v) {
+        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, v, initStd,
+                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
+                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
+                batchSize, epochs, seed);
+    }
+
+    public HyperDasConfig withInitStd(double v) {
+        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, v,
+                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
+                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
+                batchSize, epochs, seed);
+    }
+
+    public HyperDasConfig withLossWeights(double causal, double isolate) {
+        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, initStd,
+                causal, isolate, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
+                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
+                batchSize, epochs, seed);
+    }
+
+    public HyperDasConfig withSparsity(double warmup, double start, double end) {
+        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, initStd,
+                causalWeight, isolateWeight, warmup, start, end, hypernetLr, hypernetWeightDecay,
+                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
+                batchSize, epochs, seed);
+    }
+
+    public HyperDasConfig withLearningRates(double hypernet, double rotation) {
+        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, initStd,
+                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernet, hypernetWeightDecay,
+                rotation, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
+                batchSize, epochs, seed);
+    }
+
+    public HyperDasConfig withWeightDecays(double hypernet, double rotation) {
+        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, initStd,
+                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernet,
+                rotationLr, rotation, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
+                batchSize, epochs, seed);
+    }
+
+    public HyperDasConfig withClipNorm(double v) {
+        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, initStd,
+                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
+                rotationLr, rotationWeightDecay, v, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
+                batchSize, epochs, seed);
+    }
+
+    public HyperDasConfig withSelfClamp(double v) {
+        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, initStd,
+                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
+                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, v, accuracyTokens,
+                batchSize, epochs, seed);
+    }
+
+    public HyperDasConfig withTraining(int newBatchSize, int newEpochs) {
+        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, initStd,
+                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
+                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
+                newBatchSize, newEpochs, seed);
+    }
+
+    public HyperDasConfig withSeed(long v) {
+        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, initStd,
+                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
+                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
+                batchSize, epochs, v);
+    }
+}

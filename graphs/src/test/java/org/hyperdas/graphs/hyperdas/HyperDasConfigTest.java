@@ -1,0 +1,52 @@
+package org.hyperdas.graphs.hyperdas;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.hyperdas.graphs.GraphBuildException;
+import org.hyperdas.runtime.hf.LlamaConfig;
+import org.junit.jupiter.api.Test;
+
+class HyperDasConfigTest {
+    private static final LlamaConfig TARGET = HyperDasFixtures.target();
+
+    @Test
+    void defaultsFollowTheReferenceScaledToTheTarget() {
+        HyperDasConfig c = HyperDasConfig.defaults(TARGET);
+        assertEquals(1, c.layer()); // 3 blocks / 2
+        assertEquals(4, c.subspaceDim()); // hidden 16 / 4
+        assertEquals(2, c.hypernetLayers());
+        assertEquals(TARGET.numAttentionHeads(), c.selectionHeads());
+        assertEquals(3.5, c.causalWeight());
+        assertEquals(0.5, c.isolateWeight());
+        assertEquals(4e-5, c.hypernetLr());
+        assertEquals(1e-3, c.rotationLr());
+        assertEquals(0.01, c.hypernetWeightDecay());
+        assertEquals(0.0, c.rotationWeightDecay());
+        assertEquals(4.0, c.clipNorm());
+        assertEquals(0.1, c.selfClamp());
+        assertEquals(16, c.batchSize());
+    }
+
+    @Test
+    void sparsityWeightIsZeroThroughTheWarmupThenRampsLinearly() {
+        HyperDasConfig c = HyperDasConfig.defaults(TARGET); // 50% warm-up, 0.15 -> 1.5
+        assertEquals(0.0, c.sparsityWeight(0, 100));
+        assertEquals(0.0, c.sparsityWeight(49, 100));
+        assertEquals(0.15, c.sparsityWeight(50, 100), 1e-12);
+        assertEquals(0.15 + 1.35 * 24 / 49, c.sparsityWeight(74, 100), 1e-12);
+        assertEquals(1.5, c.sparsityWeight(99, 100), 1e-12);
+        assertEquals(1.5, c.sparsityWeight(150, 100), 1e-12);
+        assertEquals(1.5, c.sparsityWeight(0, 1), 1e-12);
+    }
+
+    @Test
+    void sizesAreCheckedAgainstTheTarget() {
+        HyperDasConfig c = HyperDasConfig.defaults(TARGET);
+        assertThrows(GraphBuildException.class, () -> c.withLayer(4).validate(TARGET));
+        assertThrows(GraphBuildException.class, () -> c.withHypernetLayers(4).validate(TARGET));
+        assertThrows(GraphBuildException.class, () -> c.withSubspaceDim(17).validate(TARGET));
+        assertThrows(GraphBuildException.class, () -> c.withSelfClamp(-1));
+        c.withLayer(3).withHypernetLayers(3).withSubspaceDim(16).validate(TARGET);
+    }
+}

@@ -1,0 +1,75 @@
+package org.hyperdas.tests.memory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.hyperdas.runtime.hf.LlamaConfig;
+import org.hyperdas.runtime.testing.SharedData;
+import org.hyperdas.tests.reference.ReferenceLlama;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Frozen weights stay out of the Java heap: ONNX Runtime reads them from the safetensors files as
+ * external data. A child JVM whose heap is far smaller than the weights loads and runs the model.
+ */
+class OffHeapWeightsTest {
+    /** Heap limit of the child: 4x smaller than the 100M-parameter model's 400 MB of weights. */
+    private static final String CHILD_HEAP = "-Xmx96m";
+
+    record Probe(long heapPeak, long rssPeakKb, String log) {}
+
+    static Probe probe(Path folder, Path tmp) throws Exception {
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                CHILD_HEAP, "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                OffHeapWeightsProbe.class.getName(), folder.toString());
+        Path log = Files.createTempFile(tmp, "probe", ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("ORT_DISABLE_TELEMETRY", "1");
+        Process p = pb.start();
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "child JVM did not finish");
+        String text = Files.readString(log, StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), text);
+        return new Probe(number(text, "peak-heap-bytes"), number(text, "peak-rss-kb"), text);
+    }
+
+    private static long number(String text, String key) {
+        Matcher m = Pattern.compile(key + "=(\\d+)").matcher(text);
+        assertTrue(m.find(), text);
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void stories260KRunsWithWeightsOffHeap(@TempDir Path tmp) throws Exception {
+        Path model = SharedData.require("models/stories260K");
+        Probe p = probe(model, tmp);
+        System.out.printf("stories260K forward: peak heap %.1f MB, peak RSS %.1f MB%n",
+                p.heapPeak() / 1e6, p.rssPeakKb() / 1e3);
+    }
+
+    @Test
+    void hundredMillionParameterCheckpointRunsInAHeapSmallerThanItsWeights(@TempDir Path tmp) throws Exception {
+        LlamaConfig config = LlamaConfig.builder()
+                .hiddenSize(1024).intermediateSize(2816).numHiddenLayers(8)
+                .numAttentionHeads(16).numKeyValueHeads(4).headDim(64)
+                .vocabSize(10_000).rmsNormEps(1e-5).ropeTheta(10_000.0)
+                .maxPositionEmbeddings(512).tieWordEmbeddings(true)
+                .bosTokenId(1).eosTokenId(2).torchDtype("float32")
+                .build();
+        long params = config.parameterCount();
+        assertTrue(params > 99_000_000L && params < 110_000_000L, "parameters " + params);
+        Path folder = ReferenceLlama.random(config, 7).writeTo(tmp.resolve("model-100m"));
+        long weightBytes = Files.size(folder.resolve("model.safetensors"));
+        Probe p = probe(folder, tmp);
+        System.out.printf("%,d-parameter checkpoint (%.0f MB of weights) forward with %s: peak heap %.1f MB, "
+                + "peak RSS %.1f MB%n", params, weightBytes / 1e6, CHILD_HEAP, p.heapPeak() / 1e6, p.rssPeakKb() / 1e3);
+        assertTrue(p.heapPeak() < weightBytes / 4, "heap peak " + p.heapPeak() + " vs weights " + weightBytes);
+    }
+}
