@@ -105,8 +105,12 @@ public final class Experiment {
                     + " blocks, so layers run from 0 (embedding output) to " + target.layers());
         }
         long t0 = System.nanoTime();
-        log.printf("%s: layer %d, k %d, %d training pairs%n", method.name(), options.layer(), options.k(),
-                train.size());
+        if (method.learns()) {
+            log.printf("%s: layer %d, k %d, %d training pairs%n", method.name(), options.layer(), options.k(),
+                    train.size());
+        } else {
+            log.printf("%s: layer %d (nothing to train)%n", method.name(), options.layer());
+        }
         List<Outcome> outcomes = new ArrayList<>();
         SafetensorsWriter parameters = new SafetensorsWriter();
         Map<String, Object> details;
@@ -143,13 +147,15 @@ public final class Experiment {
         c.put("layer", o.layer());
         c.put("site", "residual stream entering block `layer` (0 = embedding output), last entity token of base"
                 + " and source");
-        c.put("k", o.k());
-        c.put("steps", o.steps());
-        c.put("batch_size", o.batchSize());
+        boolean learns = method.learns();
+        c.put("k", learns ? o.k() : null);
+        c.put("steps", learns ? o.steps() : null);
+        c.put("batch_size", learns ? o.batchSize() : null);
         c.put("eval_batch_size", o.evalBatchSize());
-        c.put("lr", o.lr());
-        c.put("warmup_steps", o.warmupSteps());
-        c.put("optimizer", "AdamW (betas 0.9, 0.999, eps 1e-8, no weight decay), linear warm-up and decay");
+        c.put("lr", learns ? o.lr() : null);
+        c.put("warmup_steps", learns ? o.warmupSteps() : null);
+        c.put("optimizer", learns ? "AdamW (betas 0.9, 0.999, eps 1e-8, no weight decay), linear warm-up and decay"
+                : null);
         c.put("seed", o.seed());
         c.put("data", setup.source().describe());
         c.put("entity_types", new ArrayList<>(eval.targets().keySet()));

@@ -14,6 +14,14 @@ public interface InterventionMethod {
     String description();
 
     /**
+     * Whether the method learns parameters (and so uses k, steps, learning rate, batch size);
+     * run configs leave those settings out for a method that does not.
+     */
+    default boolean learns() {
+        return true;
+    }
+
+    /**
      * Trains (if the method learns anything) and returns the intervention ready to be scored.
      *
      * @param target the frozen target model

@@ -14,7 +14,7 @@ public final class DasDefaults {
     public static final int STEPS = 300;
     public static final int BATCH_SIZE = 32;
     public static final int EVAL_BATCH_SIZE = 64;
-    public static final double LR = 1e-2;
+    public static final double LR = 3e-2;
     public static final int WARMUP_STEPS = 20;
 
     private DasDefaults() {

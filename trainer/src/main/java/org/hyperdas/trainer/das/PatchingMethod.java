@@ -32,6 +32,11 @@ public final class PatchingMethod implements InterventionMethod {
     }
 
     @Override
+    public boolean learns() {
+        return false;
+    }
+
+    @Override
     public TrainedIntervention fit(TargetModel target, PairSet train, MethodOptions options, PrintStream progress)
             throws Exception {
         InterventionRunner runner = InterventionRunner.open(target, InterventionRunner.Kind.PATCHING, options.layer(),
