@@ -26,7 +26,8 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 /**
  * The sweep's figure: Disentangle (%) against layer, one line per target attribute and a thick
- * black line for the mean over entity types, one panel per scored split (sharing the layer axis).
+ * black line for the mean over entity types, one panel per scored split (sharing the layer axis and
+ * one legend).
  * Drawn headless with JFreeChart into a PNG, written atomically.
  */
 public final class SweepPlot {
@@ -46,8 +47,15 @@ public final class SweepPlot {
         combined.setGap(12);
         Set<String> splits = new LinkedHashSet<>();
         byLayer.values().forEach(s -> s.splits().forEach(x -> splits.add(x.split())));
+        XYPlot first = null;
         for (String split : splits) {
-            combined.add(panel(split, byLayer), 1);
+            XYPlot panel = panel(split, byLayer);
+            combined.add(panel, 1);
+            first = first == null ? panel : first;
+        }
+        if (first != null) {
+            // Every panel has the same series in the same colours: list them once.
+            combined.setFixedLegendItems(first.getLegendItems());
         }
         JFreeChart chart = new JFreeChart("Disentangle by layer: " + method, new Font("SansSerif", Font.BOLD, 16),
                 combined, true);
@@ -86,7 +94,7 @@ public final class SweepPlot {
             renderer.setSeriesStroke(i, new BasicStroke(1.5f));
             i++;
         }
-        XYSeries mean = new XYSeries("mean (" + split + ")");
+        XYSeries mean = new XYSeries("mean over entity types");
         byLayer.forEach((layer, scores) -> scores.split(split).ifPresent(s -> {
             if (!Double.isNaN(s.overall().disentangle())) {
                 mean.add(layer.doubleValue(), s.overall().disentangle() * 100);
