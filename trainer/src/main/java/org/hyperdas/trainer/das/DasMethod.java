@@ -73,7 +73,7 @@ public final class DasMethod implements InterventionMethod {
                     List<Pair> isolate = multiTask ? train.select(trainSplit, e.getKey(), attribute, PairKind.ISOLATE)
                             : List.of();
                     DasTrainer.Result r = trainer == null
-                            ? DasTrainer.Result.empty(e.getKey(), attribute, target.hiddenSize())
+                            ? DasTrainer.Result.empty(e.getKey(), attribute)
                             : trainer.train(e.getKey(), attribute, cause, isolate, progress);
                     results.put(key(e.getKey(), attribute), r);
                 }

@@ -65,7 +65,7 @@ public final class DasTrainer implements AutoCloseable {
             int causePairs, int isolatePairs, int steps, double firstLoss, double lastLoss, double lastAccuracy,
             double orthonormalityError) {
         /** No training (k = 0 or no pairs): an empty R. */
-        public static Result empty(String entityType, String attribute, int hidden) {
+        public static Result empty(String entityType, String attribute) {
             return new Result(entityType, attribute, 0, new float[0], new float[0], 0, 0, 0, Double.NaN, Double.NaN,
                     Double.NaN, 0);
         }
@@ -137,7 +137,7 @@ public final class DasTrainer implements AutoCloseable {
         List<Pair> iso = options.multiTask() ? isolate : List.of();
         if (cause.isEmpty() && iso.isEmpty()) {
             log.printf("%s/%s: no training pairs the model knows; R stays empty (k = 0)%n", entityType, attribute);
-            return Result.empty(entityType, attribute, d);
+            return Result.empty(entityType, attribute);
         }
         long seed = seedFor(options.seed(), entityType, attribute);
         float[] init = OrthogonalSubspace.initialVectors(seed, k, d);
