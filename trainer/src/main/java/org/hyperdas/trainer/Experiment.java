@@ -100,6 +100,18 @@ public final class Experiment {
 
     /** Fits {@code method}, scores every evaluation split and writes the run folder {@code out}. */
     public Run run(InterventionMethod method, MethodOptions options, Path out, PrintStream log) throws Exception {
+        return runAll(method, options, out, log).get(0);
+    }
+
+    /**
+     * Fits {@code method} and scores every evaluation split. A method with evaluation variants
+     * ({@link TrainedIntervention#variants()}) writes one complete run folder per variant,
+     * {@code out/<variant>}, labelled with the variant; the first variant's folder holds the
+     * parameters and the others' parameters.safetensors points to it in its metadata. Any other
+     * method writes the run folder {@code out}.
+     */
+    public List<Run> runAll(InterventionMethod method, MethodOptions options, Path out, PrintStream log)
+            throws Exception {
         if (options.layer() > target.layers()) {
             throw new BadInputException("--layer " + options.layer() + ": the model has " + target.layers()
                     + " blocks, so layers run from 0 (embedding output) to " + target.layers());
@@ -111,27 +123,49 @@ public final class Experiment {
         } else {
             log.printf("%s: layer %d (nothing to train)%n", method.name(), options.layer());
         }
-        List<Outcome> outcomes = new ArrayList<>();
-        SafetensorsWriter parameters = new SafetensorsWriter();
-        Map<String, Object> details;
+        List<Run> runs = new ArrayList<>();
         try (TrainedIntervention trained = method.fit(target, train, options, log)) {
             long t1 = System.nanoTime();
-            for (PairSplit s : setup.evalSplits()) {
-                List<Pair> pairs = eval.split(s.label());
-                List<Outcome> o = trained.evaluate(pairs);
-                outcomes.addAll(o);
-                log.printf("%s: scored %d %s pairs%n", method.name(), o.size(), s.label());
+            List<String> variants = trained.variants().isEmpty() ? java.util.Collections.singletonList(null)
+                    : trained.variants();
+            String first = variants.get(0);
+            for (String variant : variants) {
+                long tv = System.nanoTime();
+                String label = variant == null ? method.name() : variant;
+                List<Outcome> outcomes = new ArrayList<>();
+                for (PairSplit s : setup.evalSplits()) {
+                    List<Pair> pairs = eval.split(s.label());
+                    List<Outcome> o = variant == null ? trained.evaluate(pairs) : trained.evaluate(variant, pairs);
+                    outcomes.addAll(o);
+                    log.printf("%s: scored %d %s pairs%n", label, o.size(), s.label());
+                }
+                SafetensorsWriter parameters = new SafetensorsWriter();
+                if (variant == null || variant.equals(first)) {
+                    trained.saveParameters(parameters);
+                } else {
+                    parameters.metadata("method", method.name());
+                    parameters.metadata("parameters", "../" + first + "/" + RunFolder.PARAMETERS);
+                }
+                Map<String, Object> details = trained.details();
+                details.put("train_seconds", round((t1 - t0) / 1e9));
+                details.put("eval_seconds", round((System.nanoTime() - tv) / 1e9));
+                Scores scores = Scorer.score(label, outcomes);
+                Map<String, Object> config = config(method, options, details);
+                Path folder = out;
+                if (variant != null) {
+                    config.put("method", label);
+                    config.put("variant_of", method.name());
+                    folder = out.resolve(variant);
+                    if (!variant.equals(first)) {
+                        config.put("parameters_file", "../" + first + "/" + RunFolder.PARAMETERS);
+                    }
+                }
+                RunFolder.write(folder, config, parameters, outcomes, scores);
+                log.printf("%s: run folder %s%n", label, folder.toAbsolutePath().normalize());
+                runs.add(new Run(folder, scores, outcomes, config));
             }
-            trained.saveParameters(parameters);
-            details = trained.details();
-            details.put("train_seconds", round((t1 - t0) / 1e9));
-            details.put("eval_seconds", round((System.nanoTime() - t1) / 1e9));
         }
-        Scores scores = Scorer.score(method.name(), outcomes);
-        Map<String, Object> config = config(method, options, details);
-        RunFolder.write(out, config, parameters, outcomes, scores);
-        log.printf("%s: run folder %s%n", method.name(), out.toAbsolutePath().normalize());
-        return new Run(out, scores, outcomes, config);
+        return runs;
     }
 
     private Map<String, Object> config(InterventionMethod method, MethodOptions o, Map<String, Object> details) {
@@ -145,8 +179,7 @@ public final class Experiment {
         m.put("vocab_size", target.config().vocabSize());
         c.put("model_config", m);
         c.put("layer", o.layer());
-        c.put("site", "residual stream entering block `layer` (0 = embedding output), last entity token of base"
-                + " and source");
+        c.put("site", method.site());
         boolean learns = method.learns();
         c.put("k", learns ? o.k() : null);
         c.put("steps", learns ? o.steps() : null);
@@ -154,8 +187,7 @@ public final class Experiment {
         c.put("eval_batch_size", o.evalBatchSize());
         c.put("lr", learns ? o.lr() : null);
         c.put("warmup_steps", learns ? o.warmupSteps() : null);
-        c.put("optimizer", learns ? "AdamW (betas 0.9, 0.999, eps 1e-8, no weight decay), linear warm-up and decay"
-                : null);
+        c.put("optimizer", learns ? method.optimizer() : null);
         c.put("seed", o.seed());
         c.put("data", setup.source().describe());
         c.put("entity_types", new ArrayList<>(eval.targets().keySet()));

@@ -21,6 +21,16 @@ public interface InterventionMethod {
         return true;
     }
 
+    /** Where the method intervenes, for the run's config.json. */
+    default String site() {
+        return "residual stream entering block `layer` (0 = embedding output), last entity token of base and source";
+    }
+
+    /** The optimizer and schedule, for the run's config.json (methods that learn). */
+    default String optimizer() {
+        return "AdamW (betas 0.9, 0.999, eps 1e-8, no weight decay), linear warm-up and decay";
+    }
+
     /**
      * Trains (if the method learns anything) and returns the intervention ready to be scored.
      *

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.trainer.das.DasMethod;
 import org.hyperdas.trainer.das.PatchingMethod;
+import org.hyperdas.trainer.hyperdas.HyperDasMethod;
 
 /**
  * The methods {@code hyperdas-run train --method} and {@code sweep --method} know, by name. The
@@ -19,6 +20,7 @@ public final class MethodRegistry {
         register(new PatchingMethod());
         register(DasMethod.das());
         register(DasMethod.mdas());
+        register(new HyperDasMethod());
     }
 
     private MethodRegistry() {

@@ -57,6 +57,11 @@ public final class TargetModel implements AutoCloseable {
         return weights;
     }
 
+    /** The safetensors files of the model (to read tensors, e.g. to copy into a hypernetwork). */
+    public org.hyperdas.runtime.safetensors.WeightStore weightStore() {
+        return model.weights();
+    }
+
     public OrtEngine engine() {
         return engine;
     }

@@ -11,6 +11,20 @@ public interface TrainedIntervention extends AutoCloseable {
     /** Outcomes for the pairs, in their order (batched inside). */
     List<Outcome> evaluate(List<Pair> pairs) throws Exception;
 
+    /**
+     * Labels of evaluation variants that are scored as separate runs (e.g. HyperDAS's selection
+     * modes {@code hyperdas-soft}, ...); empty (the default): one run under the method's name,
+     * scored with {@link #evaluate(List)}.
+     */
+    default List<String> variants() {
+        return List.of();
+    }
+
+    /** Outcomes of one variant of {@link #variants()}. */
+    default List<Outcome> evaluate(String variant, List<Pair> pairs) throws Exception {
+        return evaluate(pairs);
+    }
+
     /** Adds the learned parameters (nothing for a method without any). */
     void saveParameters(SafetensorsWriter writer);
 
