@@ -7,15 +7,16 @@ import picocli.CommandLine.Option;
 /** Training flags shared by train and sweep; unset ones take the defaults for the model at hand. */
 final class MethodFlags {
     @Option(names = "--k", paramLabel = "N",
-            description = "Subspace size (das, mdas). Default: " + DasDefaults.K + " (at most the hidden size).")
+            description = "Subspace size (das, mdas, hyperdas). Default: " + DasDefaults.K + " (at most the hidden size);"
+                    + " hyperdas: hidden / 4, at most 128.")
     Integer k;
 
     @Option(names = "--steps", paramLabel = "N",
-            description = "Optimizer steps per target attribute. Default: " + DasDefaults.STEPS + ".")
+            description = "Optimizer steps per target attribute (das, mdas). Default: " + DasDefaults.STEPS + ".")
     Integer steps;
 
     @Option(names = "--batch-size", paramLabel = "N",
-            description = "Training pairs per step. Default: " + DasDefaults.BATCH_SIZE + ".")
+            description = "Training pairs per step. Default: " + DasDefaults.BATCH_SIZE + "; hyperdas: 16.")
     Integer batchSize;
 
     @Option(names = "--eval-batch-size", paramLabel = "N",
@@ -23,11 +24,12 @@ final class MethodFlags {
     Integer evalBatchSize;
 
     @Option(names = "--lr", paramLabel = "LR",
-            description = "Peak learning rate (AdamW, linear warm-up and decay). Default: " + DasDefaults.LR + ".")
+            description = "Peak learning rate (AdamW, linear warm-up and decay). Default: " + DasDefaults.LR
+                    + "; hyperdas: 4e-5 for the hypernetwork (R keeps 1e-3), cosine decay.")
     Double lr;
 
     @Option(names = "--warmup-steps", paramLabel = "N",
-            description = "Warm-up steps. Default: " + DasDefaults.WARMUP_STEPS + ".")
+            description = "Warm-up steps. Default: " + DasDefaults.WARMUP_STEPS + "; hyperdas: 10% of the steps.")
     Integer warmupSteps;
 
     @Option(names = "--seed", defaultValue = "0",

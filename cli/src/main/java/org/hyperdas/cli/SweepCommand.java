@@ -54,6 +54,10 @@ final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         InterventionMethod m = MethodRegistry.get(method);
+        if (m.name().equals(org.hyperdas.trainer.hyperdas.HyperDasMethod.NAME)) {
+            throw new org.hyperdas.runtime.BadInputException("sweep runs the fixed-position baselines (patching, das,"
+                    + " mdas); train hyperdas with `hyperdas-run train --layer L`");
+        }
         List<PairSplit> evalSplits = TrainCommand.parseSplits(splits);
         try (TargetModel model = TargetModel.open(target.modelFolder(), target.engine())) {
             List<Integer> layerList = Sweep.parseLayers(layers, model.layers());

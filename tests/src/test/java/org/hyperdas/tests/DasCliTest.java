@@ -99,7 +99,7 @@ class DasCliTest {
         Cli.Result method = Cli.run("train", "--method", "hypernet", "--model", dir.toString(), "--out",
                 dir.resolve("x").toString());
         assertEquals(2, method.code(), method.err());
-        assertTrue(method.err().contains("method 'hypernet': expected one of [patching, das, mdas]"), method.err());
+        assertTrue(method.err().contains("method 'hypernet': expected one of [patching, das, mdas, hyperdas]"), method.err());
         Cli.Result layers = Cli.run("leaderboard", "--runs", dir.resolve("none").toString());
         assertEquals(2, layers.code(), layers.err());
     }
