@@ -52,6 +52,8 @@ class HyperDasCliTest {
         int many = l.out().indexOf("\n| hyperdas-one-to-many |");
         int one = l.out().indexOf("\n| hyperdas-one-to-one |");
         assertTrue(soft > 0 && soft < many && many < one, l.out());
+        String html = Files.readString(board.resolve("leaderboard.html"));
+        assertTrue(html.contains("href=\"../hd/hyperdas-soft/selection-1.png\""), html);
     }
 
     @Test

@@ -161,6 +161,11 @@ public final class Experiment {
                     }
                 }
                 RunFolder.write(folder, config, parameters, outcomes, scores);
+                List<String> figures = trained.writeFigures(variant, eval.split(setup.evalSplits().get(0).label()),
+                        folder);
+                if (!figures.isEmpty()) {
+                    log.printf("%s: figures %s%n", label, figures);
+                }
                 log.printf("%s: run folder %s%n", label, folder.toAbsolutePath().normalize());
                 runs.add(new Run(folder, scores, outcomes, config));
             }

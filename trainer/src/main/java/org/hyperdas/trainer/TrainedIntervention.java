@@ -25,6 +25,14 @@ public interface TrainedIntervention extends AutoCloseable {
         return evaluate(pairs);
     }
 
+    /**
+     * Writes figures of a few of {@code pairs} into the run folder of {@code variant} (null: the
+     * method's only run) and returns their file names; none by default.
+     */
+    default List<String> writeFigures(String variant, List<Pair> pairs, java.nio.file.Path folder) throws Exception {
+        return List.of();
+    }
+
     /** Adds the learned parameters (nothing for a method without any). */
     void saveParameters(SafetensorsWriter writer);
 

@@ -82,6 +82,8 @@ class HyperDasRunTest {
             }
             assertEquals(out.resolve(r.scores().method()), r.folder());
             assertTrue(r.scores().split("test_entity").isPresent() && r.scores().split("test_context").isPresent());
+            byte[] png = Files.readAllBytes(r.folder().resolve("selection-1.png"));
+            assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a selection heatmap");
         }
         assertTrue(Files.isRegularFile(out.resolve("checkpoint.safetensors")));
         Leaderboard board = Leaderboard.fromFolders(runs.stream().map(Experiment.Run::folder).toList());

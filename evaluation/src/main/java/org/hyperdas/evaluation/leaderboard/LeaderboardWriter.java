@@ -34,7 +34,7 @@ public final class LeaderboardWriter {
         List<Path> out = List.of(folder.resolve(MARKDOWN), folder.resolve(CSV), folder.resolve(HTML));
         AtomicFiles.writeString(out.get(0), markdown(board));
         AtomicFiles.writeString(out.get(1), csv(board));
-        AtomicFiles.writeString(out.get(2), html(board));
+        AtomicFiles.writeString(out.get(2), html(board, folder));
         return out;
     }
 
@@ -126,6 +126,14 @@ public final class LeaderboardWriter {
     // ------------------------------------------------------------------ HTML
 
     public static String html(Leaderboard board) {
+        return html(board, null);
+    }
+
+    /**
+     * The HTML page; figures in the run folders ({@code selection-*.png}, HyperDAS's token
+     * selections) are linked relative to {@code folder}, where the page is written (null: file URIs).
+     */
+    public static String html(Leaderboard board, Path folder) {
         StringBuilder sb = new StringBuilder();
         sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<title>RAVEL leaderboard</title>\n<style>\n")
@@ -169,12 +177,36 @@ public final class LeaderboardWriter {
             for (Leaderboard.Entry e : board.runs()) {
                 sb.append("<li>").append(escape(e.label())).append(": <code>").append(escape(e.folder().toString()))
                         .append("</code> (model ").append(escape(e.model())).append(", layer ")
-                        .append(escape(e.layer())).append(", k ").append(escape(e.k())).append(")</li>\n");
+                        .append(escape(e.layer())).append(", k ").append(escape(e.k())).append(")");
+                List<Path> figures = figures(e.folder());
+                if (!figures.isEmpty()) {
+                    sb.append("; token selections:");
+                    for (Path f : figures) {
+                        String href = folder == null ? f.toAbsolutePath().toUri().toString()
+                                : folder.toAbsolutePath().normalize().relativize(f.toAbsolutePath().normalize())
+                                        .toString().replace('\\', '/');
+                        sb.append(" <a href=\"").append(escape(href)).append("\">")
+                                .append(escape(f.getFileName().toString().replace(".png", ""))).append("</a>");
+                    }
+                }
+                sb.append("</li>\n");
             }
             sb.append("</ul>\n");
         }
         sb.append("</body>\n</html>\n");
         return sb.toString();
+    }
+
+    /** The selection heatmaps of a run folder, by name. */
+    static List<Path> figures(Path runFolder) {
+        try (java.util.stream.Stream<Path> files = Files.list(runFolder)) {
+            return files.filter(f -> {
+                String n = f.getFileName().toString();
+                return n.startsWith("selection-") && n.endsWith(".png");
+            }).sorted().toList();
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
     }
 
     private static void appendCells(StringBuilder sb, Cid c) {

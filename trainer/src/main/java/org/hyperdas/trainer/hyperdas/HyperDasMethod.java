@@ -617,6 +617,78 @@ public final class HyperDasMethod implements InterventionMethod {
             return Arrays.asList(out);
         }
 
+        /** How many test examples get a selection heatmap per mode. */
+        static final int FIGURES = 4;
+
+        /**
+         * Selection heatmaps (base tokens x source tokens + SELF) of the first cause and isolate
+         * pairs, {@code selection-N.png} in the mode's run folder.
+         */
+        @Override
+        public List<String> writeFigures(String variant, List<Pair> pairs, Path folder) throws Exception {
+            SelectionMode mode = null;
+            for (Map.Entry<SelectionMode, String> e : LABELS.entrySet()) {
+                if (e.getValue().equals(variant)) {
+                    mode = e.getKey();
+                }
+            }
+            if (mode == null || pairs.isEmpty()) {
+                return List.of();
+            }
+            List<Pair> chosen = new ArrayList<>();
+            pairs.stream().filter(p -> p.kind() == PairKind.CAUSE).limit(FIGURES / 2).forEach(chosen::add);
+            pairs.stream().filter(p -> p.kind() == PairKind.ISOLATE).limit(FIGURES - chosen.size())
+                    .forEach(chosen::add);
+            PairBatch batch = target.batcher(chosen.size()).batch(chosen);
+            Out res;
+            List<OnnxTensor> created = new ArrayList<>();
+            try {
+                Map<String, OnnxTensor> f = feeds(batch, false, created);
+                f.putAll(parameterTensors);
+                res = run(session(mode), f, chosen.size(), true);
+            } finally {
+                created.forEach(OnnxTensor::close);
+            }
+            int rowsAll = (int) res.selShape()[1];
+            int tb = (int) res.selShape()[2];
+            List<String> files = new ArrayList<>();
+            for (int b = 0; b < chosen.size(); b++) {
+                List<Integer> cols = new ArrayList<>();
+                List<Integer> rows = new ArrayList<>();
+                for (int j = 0; j < tb; j++) {
+                    if (batch.baseInterventionMask().get(b, j) != 0) {
+                        cols.add(j);
+                    }
+                }
+                for (int i = 0; i < rowsAll - 1; i++) {
+                    if (batch.sourceInterventionMask().get(b, i) != 0) {
+                        rows.add(i);
+                    }
+                }
+                final int row = b;
+                List<String> baseTokens = cols.stream().map(j -> token(batch.baseIds().get(row, j))).toList();
+                List<String> sourceTokens = rows.stream().map(i -> token(batch.sourceIds().get(row, i))).toList();
+                double[][] w = new double[rows.size() + 1][cols.size()];
+                for (int r = 0; r <= rows.size(); r++) {
+                    int i = r < rows.size() ? rows.get(r) : rowsAll - 1;
+                    for (int c = 0; c < cols.size(); c++) {
+                        w[r][c] = res.selection()[(b * rowsAll + i) * tb + cols.get(c)];
+                    }
+                }
+                Pair p = chosen.get(b);
+                String name = "selection-" + (b + 1) + ".png";
+                SelectionHeatmap.write(variant + ": " + p.kind().name().toLowerCase() + " " + p.entityType() + "/"
+                        + p.attribute() + ", \"" + p.instruction() + "\"", baseTokens, sourceTokens, w,
+                        folder.resolve(name));
+                files.add(name);
+            }
+            return files;
+        }
+
+        private String token(long id) {
+            return target.tokenizer().decode(new long[] {id});
+        }
+
         @Override
         public void saveParameters(SafetensorsWriter writer) {
             writer.metadata("method", NAME);
