@@ -10,7 +10,12 @@ import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 import com.google.protobuf.ByteString;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.hyperdas.graphs.ops.ElementwiseOps;
 
 /** Turns a {@link Graph} into an ONNX ModelProto (IR version 10) with the generated proto classes. */
 public final class OnnxEmitter {
@@ -20,10 +25,18 @@ public final class OnnxEmitter {
     }
 
     /**
+     * Emits the nodes some graph output depends on, in graph order; nodes nothing reads (a dead
+     * branch, a backward node whose result a later peephole made unnecessary) are left out, since
+     * ONNX Runtime would run them anyway. An output that {@link Graph#output} had to rename with an
+     * Identity is instead emitted as the producing node's own output name when nothing else claims
+     * that value: an Identity on a graph output is a full copy in ONNX Runtime.
+     *
      * @param withValueInfo also declare every intermediate value's type and shape (symbolic dims
      *     as dim_param); ONNX Runtime infers them anyway, so this only helps readers and tools
      */
     public static ModelProto emit(Graph graph, boolean withValueInfo) {
+        Map<Value, String> renamed = outputRenames(graph);
+        Set<Node> live = liveNodes(graph);
         GraphProto.Builder g = GraphProto.newBuilder().setName(graph.name());
         for (Value v : graph.inputs()) {
             g.addInput(valueInfo(v.name(), v));
@@ -32,13 +45,16 @@ public final class OnnxEmitter {
             g.addInitializer(tensor(init));
         }
         for (Node node : graph.nodes()) {
+            if (!live.contains(node) || isRenamedOutput(node, renamed)) {
+                continue;
+            }
             NodeProto.Builder n = NodeProto.newBuilder().setName(node.name()).setOpType(node.op().type())
                     .setDomain(node.op().domain()).addAllAttribute(node.op().attributes());
-            node.inputs().forEach(v -> n.addInput(v.name()));
-            node.outputs().forEach(v -> n.addOutput(v.name()));
+            node.inputs().forEach(v -> n.addInput(renamed.getOrDefault(v, v.name())));
+            node.outputs().forEach(v -> n.addOutput(renamed.getOrDefault(v, v.name())));
             g.addNode(n);
             if (withValueInfo) {
-                node.outputs().stream().filter(v -> !graph.outputs().containsValue(v))
+                node.outputs().stream().filter(v -> !graph.outputs().containsValue(v) && !renamed.containsKey(v))
                         .forEach(v -> g.addValueInfo(valueInfo(v.name(), v)));
             }
         }
@@ -50,6 +66,47 @@ public final class OnnxEmitter {
         graph.opsets().forEach((domain, version) ->
                 model.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(domain).setVersion(version)));
         return model.build();
+    }
+
+    /** Nodes with a path to a graph output. */
+    private static Set<Node> liveNodes(Graph graph) {
+        Set<Value> needed = new HashSet<>(graph.outputs().values());
+        Set<Node> live = new HashSet<>();
+        List<Node> nodes = graph.nodes();
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Node node = nodes.get(i);
+            if (node.outputs().stream().anyMatch(needed::contains)) {
+                live.add(node);
+                needed.addAll(node.inputs());
+            }
+        }
+        return live;
+    }
+
+    /**
+     * Values to emit under a graph output's name: the input of each Identity that
+     * {@link Graph#output} added, when that input is a node's output, is not a graph output
+     * itself, and no earlier output claimed it.
+     */
+    private static Map<Value, String> outputRenames(Graph graph) {
+        Set<Value> outputValues = new HashSet<>(graph.outputs().values());
+        Map<Value, String> renamed = new HashMap<>();
+        for (Map.Entry<String, Value> out : graph.outputs().entrySet()) {
+            Node identity = out.getValue().producer();
+            if (identity == null || identity.op() != ElementwiseOps.Unary.IDENTITY) {
+                continue;
+            }
+            Value source = identity.input(0);
+            if (source.producer() != null && !outputValues.contains(source) && !renamed.containsKey(source)) {
+                renamed.put(source, out.getKey());
+            }
+        }
+        return renamed;
+    }
+
+    /** The Identity of an output whose source is emitted under the output's name instead. */
+    private static boolean isRenamedOutput(Node node, Map<Value, String> renamed) {
+        return node.op() == ElementwiseOps.Unary.IDENTITY && node.output(0).name().equals(renamed.get(node.input(0)));
     }
 
     private static ValueInfoProto valueInfo(String name, Value v) {

@@ -249,9 +249,12 @@ public final class Value {
 
     // ---- linear algebra and normalisation ----
 
-    /** numpy matmul: 1-D operands are promoted, batch dims broadcast. */
+    /**
+     * numpy matmul: batch dims broadcast; 1-D operands are promoted by explicit Unsqueeze/Squeeze
+     * around a 2-D MatMul (see {@link LinalgOps#matmul}).
+     */
     public Value matmul(Value other) {
-        return graph.apply1(new LinalgOps.MatMul(), this, other);
+        return LinalgOps.matmul(this, other);
     }
 
     public Value softmax(int axis) {
@@ -292,7 +295,21 @@ public final class Value {
         return graph.apply1(new ShapeOps.Reshape(), this, target);
     }
 
+    /**
+     * Permutes the axes. An identity permutation returns this value, and a transpose that undoes
+     * the Transpose producing this value returns that Transpose's input: no node either way (a
+     * backward pass through a transposed weight then needs no transpose at all).
+     */
     public Value transpose(int... perm) {
+        if (perm.length == rank()) {
+            if (ShapeOps.Transpose.isIdentity(perm)) {
+                return this;
+            }
+            if (producer != null && producer.op() instanceof ShapeOps.Transpose inner
+                    && ShapeOps.Transpose.isIdentity(inner.compose(perm))) {
+                return producer.input(0);
+            }
+        }
         return graph.apply1(new ShapeOps.Transpose(perm), this);
     }
 

@@ -3,6 +3,7 @@ package org.hyperdas.graphs;
 import static org.hyperdas.graphs.FiniteDifference.in;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,6 +67,50 @@ class AutodiffTest {
         Value frozen = g.initializer("W", HostTensor.ofFloats(new float[12], 3, 4));
         Autodiff.gradients(x.matmul(frozen).reduceSum(false), List.of(x));
         assertEquals(1, backwardNodes(g, "MatMul"), "only dL/dx = g @ W^T");
+    }
+
+    @Test
+    void transposeOfATransposeIsTheOriginalValue() {
+        Graph g = new Graph("transposes");
+        Value x = g.input("x", DType.FLOAT32, Shape.of("batch", 3, 2));
+        assertSame(x, x.transpose(2, 0, 1).transpose(1, 2, 0));
+        assertSame(x, x.transpose(0, 1, 2));
+        Value twice = x.transpose(2, 0, 1).transpose(2, 0, 1); // not the inverse: a real Transpose
+        assertEquals(Shape.of(3, 2, "batch"), twice.shape());
+        assertEquals(3, g.nodes().size()); // x.transpose(2, 0, 1) of the first line, and the two of `twice`
+    }
+
+    @Test
+    void linearWeightGradientIsComputedInTheWeightsLayout() throws Exception {
+        // y = x W^T with W [out, in] as a Linear layer stores it: dW = g^T x comes straight out of
+        // a MatMul, with no Transpose of the [out, in] gradient after it.
+        Graph g = new Graph("linear");
+        Value x = g.input("x", DType.FLOAT64, Shape.of("batch", 2, 3));
+        Value w = g.parameter("w", DType.FLOAT64, Shape.of(4, 3));
+        Value loss = x.matmul(w.transpose(1, 0)).tanh().reduceSum(false);
+        g.output("dw", Autodiff.gradients(loss, List.of(w)).get(0));
+        String producer = g.toModelProto().getGraph().getNodeList().stream()
+                .filter(n -> n.getOutputList().contains("dw")).findFirst().orElseThrow().getOpType();
+        assertEquals("MatMul", producer);
+        double[] xs = {1, 2, 3, 4, 5, 6, -1, 0, 1, 0.5, 0.25, 2};
+        double[] ws = {0.1, -0.2, 0.3, 0.05, 0.4, -0.1, 0.2, 0.2, -0.3, -0.05, 0.1, 0.15};
+        try (GraphRunner r = GraphRunner.open(g)) {
+            double[] dw = r.run(Map.of("x", HostTensor.ofDoubles(xs, 2, 2, 3), "w", HostTensor.ofDoubles(ws, 4, 3)))
+                    .get("dw").toDoubles();
+            for (int o = 0; o < 4; o++) {
+                for (int i = 0; i < 3; i++) {
+                    double expected = 0;
+                    for (int row = 0; row < 4; row++) {
+                        double y = 0;
+                        for (int k = 0; k < 3; k++) {
+                            y += xs[row * 3 + k] * ws[o * 3 + k];
+                        }
+                        expected += (1 - Math.tanh(y) * Math.tanh(y)) * xs[row * 3 + i];
+                    }
+                    assertEquals(expected, dw[o * 3 + i], 1e-12);
+                }
+            }
+        }
     }
 
     @Test

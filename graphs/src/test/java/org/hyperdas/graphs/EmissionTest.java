@@ -38,7 +38,32 @@ class EmissionTest {
         assertEquals(8, model.getGraph().getInitializer(0).getRawData().size());
         assertEquals("y", model.getGraph().getOutput(0).getName());
         assertEquals(List.of(w), g.parameters());
-        assertEquals(3, OnnxEmitter.emit(g, true).getGraph().getValueInfoCount());
+        // The output's Identity is not emitted: Relu writes "y" itself (an Identity on a graph
+        // output is a copy in ONNX Runtime), so the intermediate values are MatMul's and Add's.
+        assertEquals(List.of("MatMul", "Add", "Relu"),
+                model.getGraph().getNodeList().stream().map(n -> n.getOpType()).toList());
+        assertEquals("y", model.getGraph().getNode(2).getOutput(0));
+        assertEquals(2, OnnxEmitter.emit(g, true).getGraph().getValueInfoCount());
+    }
+
+    @Test
+    void nodesNoOutputNeedsAreLeftOutAndRenamedOutputsStillRun() throws Exception {
+        Graph g = new Graph("pruned");
+        Value x = g.input("x", DType.FLOAT32, Shape.of(2));
+        x.exp().log(); // dead branch
+        Value doubled = x.mul(2.0);
+        g.output("a", doubled);
+        g.output("b", doubled); // a second output of the same value keeps its Identity
+        g.output("c", doubled.add(1.0)); // reads the value emitted as "a"
+        ModelProto model = g.toModelProto();
+        assertEquals(List.of("Mul", "Identity", "Add"),
+                model.getGraph().getNodeList().stream().map(n -> n.getOpType()).toList());
+        try (GraphRunner r = GraphRunner.open(g)) {
+            Map<String, HostTensor> out = r.run(Map.of("x", HostTensor.ofFloats(new float[] {1, 2}, 2)));
+            assertArrayEquals(new float[] {2, 4}, out.get("a").toFloats());
+            assertArrayEquals(new float[] {2, 4}, out.get("b").toFloats());
+            assertArrayEquals(new float[] {3, 5}, out.get("c").toFloats());
+        }
     }
 
     /** 16 bytes of header, then the tensor: like a tensor inside a .safetensors file. */

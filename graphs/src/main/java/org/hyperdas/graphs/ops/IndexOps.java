@@ -97,28 +97,16 @@ public final class IndexOps {
                     dataPerm[j++] = i;
                 }
             }
-            Value updates = isIdentity(gradPerm) ? g : g.transpose(gradPerm);
+            Value updates = g.transpose(gradPerm); // no node when gradPerm is the identity
             List<Dim> frontDims = Arrays.stream(dataPerm).mapToObj(i -> data.shape().dim(i)).toList();
             Value zeros = graph.zeros(GradientSupport.shapeTensor(graph, new Shape(frontDims), data), g.dtype());
             Value index64 = indices.dtype() == DType.INT64 ? indices : indices.cast(DType.INT64);
             Value scattered = zeros.scatterND(index64.unsqueeze(q), updates, "add");
-            if (!isIdentity(dataPerm)) {
-                int[] inverse = new int[r];
-                for (int i = 0; i < r; i++) {
-                    inverse[dataPerm[i]] = i;
-                }
-                scattered = scattered.transpose(inverse);
+            int[] inverse = new int[r];
+            for (int i = 0; i < r; i++) {
+                inverse[dataPerm[i]] = i;
             }
-            return Arrays.asList(scattered, null);
-        }
-
-        private static boolean isIdentity(int[] perm) {
-            for (int i = 0; i < perm.length; i++) {
-                if (perm[i] != i) {
-                    return false;
-                }
-            }
-            return true;
+            return Arrays.asList(scattered.transpose(inverse), null); // no node when dataPerm is the identity
         }
     }
 

@@ -19,7 +19,39 @@ public final class LinalgOps {
     private LinalgOps() {
     }
 
-    /** numpy matmul: a 1-D left operand gets a leading 1, a 1-D right one a trailing 1 (both removed after). */
+    /**
+     * numpy matmul of any operands of rank >= 1: a 1-D left operand gets a leading 1, a 1-D right
+     * one a trailing 1, both removed after. The promotion is explicit (Unsqueeze, a 2-D or batched
+     * {@link MatMul}, Squeeze), so ONNX Runtime never sees a 1-D MatMul operand: its 1.28 optimizer
+     * (ALL_OPT) fuses {@code MatMul(Transpose(A), b)} with a 1-D {@code b} into a FusedMatMul that
+     * computes wrong numbers. The reshapes are free and their VJPs are exact.
+     */
+    public static Value matmul(Value a, Value b) {
+        if (a.rank() != 1 && b.rank() != 1) {
+            return a.graph().apply1(new MatMul(), a, b);
+        }
+        if (a.rank() == 0 || b.rank() == 0) {
+            throw new GraphBuildException("MatMul: scalar operand: " + a.shape() + " x " + b.shape());
+        }
+        Dim inner = a.rank() == 1 ? a.shape().dim(0) : a.shape().dim(a.rank() - 1);
+        Dim rows = b.rank() == 1 ? b.shape().dim(0) : b.shape().dim(b.rank() - 2);
+        if (!inner.equals(rows)) {
+            throw new GraphBuildException("MatMul: inner dims differ: " + a.shape() + " x " + b.shape());
+        }
+        boolean aVector = a.rank() == 1;
+        boolean bVector = b.rank() == 1;
+        Value y = a.graph().apply1(new MatMul(), aVector ? a.unsqueeze(0) : a, bVector ? b.unsqueeze(1) : b);
+        int r = y.rank();
+        if (aVector && bVector) {
+            return y.squeeze(r - 2, r - 1);
+        }
+        return y.squeeze(aVector ? r - 2 : r - 1);
+    }
+
+    /**
+     * ONNX MatMul on operands of rank >= 2 (batch dims broadcast). 1-D operands are rejected: use
+     * {@link #matmul} ({@code Value.matmul}), which promotes them explicitly.
+     */
     public record MatMul() implements Op {
         @Override
         public String type() {
@@ -36,24 +68,22 @@ public final class LinalgOps {
             if (a.rank() == 0 || b.rank() == 0) {
                 throw new GraphBuildException("MatMul: scalar operand: " + a.shape() + " x " + b.shape());
             }
-            Shape a2 = a.rank() == 1 ? Shape.of(1, a.shape().dim(0)) : a.shape();
-            Shape b2 = b.rank() == 1 ? Shape.of(b.shape().dim(0), 1) : b.shape();
-            if (!a2.dim(a2.rank() - 1).equals(b2.dim(b2.rank() - 2))) {
+            if (a.rank() == 1 || b.rank() == 1) {
+                throw new GraphBuildException("MatMul: 1-D operand: " + a.shape() + " x " + b.shape()
+                        + "; Value.matmul promotes vectors to 2-D (ONNX Runtime mis-optimises 1-D MatMul operands)");
+            }
+            if (!a.shape().dim(a.rank() - 1).equals(b.shape().dim(b.rank() - 2))) {
                 throw new GraphBuildException("MatMul: inner dims differ: " + a.shape() + " x " + b.shape());
             }
             Shape batch;
             try {
-                batch = Shape.broadcast("MatMul", batchOf(a2), batchOf(b2));
+                batch = Shape.broadcast("MatMul", batchOf(a.shape()), batchOf(b.shape()));
             } catch (GraphBuildException e) {
                 throw new GraphBuildException("MatMul: batch dims do not broadcast: " + a.shape() + " x " + b.shape());
             }
             List<Dim> out = new ArrayList<>(batch.dims());
-            if (a.rank() > 1) {
-                out.add(a2.dim(a2.rank() - 2));
-            }
-            if (b.rank() > 1) {
-                out.add(b2.dim(b2.rank() - 1));
-            }
+            out.add(a.shape().dim(a.rank() - 2));
+            out.add(b.shape().dim(b.rank() - 1));
             return List.of(ValueType.of(a.dtype(), new Shape(out)));
         }
 
@@ -71,37 +101,31 @@ public final class LinalgOps {
             Value a = node.input(0);
             Value b = node.input(1);
             Value g = grads.get(0);
-            boolean aVector = a.rank() == 1;
-            boolean bVector = b.rank() == 1;
-            // Work on the promoted (>= 2-D) forms, then drop the promoted axes again.
-            Value a2 = aVector ? a.unsqueeze(0) : a;
-            Value b2 = bVector ? b.unsqueeze(1) : b;
-            Value g2 = g;
-            if (aVector && bVector) {
-                g2 = g.unsqueeze(0, 1);
-            } else if (aVector) {
-                g2 = g.unsqueeze(g.rank() - 1);
-            } else if (bVector) {
-                g2 = g.unsqueeze(g.rank());
-            }
             Value ga = null;
             Value gb = null;
             if (wanted[0]) {
-                ga = unbroadcast(g2.matmul(b2.transposeLastTwo()), a2.shape());
-                ga = aVector ? ga.squeeze(0) : ga;
+                ga = unbroadcast(g.matmul(b.transposeLastTwo()), a.shape());
             }
             if (wanted[1]) {
-                if (b2.rank() == 2 && a2.rank() > 2 && b2.shape().isStatic()) {
+                if (b.rank() == 2 && b.shape().isStatic()) {
                     // A matrix shared by a batch of rows (a Linear layer on [batch, seq, in]): fold the
                     // batch into the rows and make one GEMM, instead of a product per batch element
                     // summed afterwards (which also materialises [batch, k, n]).
-                    long k = b2.shape().dim(0).size();
-                    long n = b2.shape().dim(1).size();
-                    gb = a2.reshape(-1, k).transposeLastTwo().matmul(g2.reshape(-1, n));
+                    long k = b.shape().dim(0).size();
+                    long n = b.shape().dim(1).size();
+                    Value rows = a.rank() == 2 ? a : a.reshape(-1, k);
+                    Value gRows = g.rank() == 2 ? g : g.reshape(-1, n);
+                    if (b.producer() != null && b.producer().op() instanceof ShapeOps.Transpose) {
+                        // b = Transpose(W), W [n, k] (a Linear's torch-layout weight): compute W's
+                        // gradient g^T a in W's own layout and return its transpose, which the
+                        // Transpose's VJP undoes without a node. No gradient-sized Transpose runs.
+                        gb = gRows.transposeLastTwo().matmul(rows).transposeLastTwo();
+                    } else {
+                        gb = rows.transposeLastTwo().matmul(gRows);
+                    }
                 } else {
-                    gb = unbroadcast(a2.transposeLastTwo().matmul(g2), b2.shape());
+                    gb = unbroadcast(a.transposeLastTwo().matmul(g), b.shape());
                 }
-                gb = bVector ? gb.squeeze(1) : gb;
             }
             return Arrays.asList(ga, gb);
         }

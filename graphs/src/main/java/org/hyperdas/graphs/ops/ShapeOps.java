@@ -122,6 +122,28 @@ public final class ShapeOps {
             return "Transpose";
         }
 
+        /** True for 0, 1, ..., n-1. */
+        public static boolean isIdentity(int... perm) {
+            for (int i = 0; i < perm.length; i++) {
+                if (perm[i] != i) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** The permutation of {@code Transpose(outer)} applied after this one, as one permutation. */
+        public int[] compose(int... outer) {
+            if (outer.length != perm.size()) {
+                throw new GraphBuildException("Transpose: cannot compose " + perm + " with " + Arrays.toString(outer));
+            }
+            int[] out = new int[outer.length];
+            for (int i = 0; i < outer.length; i++) {
+                out[i] = perm.get(outer[i]);
+            }
+            return out;
+        }
+
         @Override
         public List<ValueType> inferTypes(List<Value> in) {
             Checks.arity(this, in, 1);

@@ -1,0 +1,139 @@
+package org.hyperdas.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.hyperdas.evaluation.pairs.PairSplit;
+import org.hyperdas.evaluation.scoring.ScoreTable;
+import org.hyperdas.runtime.BadInputException;
+import org.hyperdas.trainer.Experiment;
+import org.hyperdas.trainer.InterventionMethod;
+import org.hyperdas.trainer.MethodOptions;
+import org.hyperdas.trainer.MethodRegistry;
+import org.hyperdas.trainer.TargetModel;
+import org.hyperdas.trainer.hyperdas.HyperDasMethod;
+import org.hyperdas.graphs.hyperdas.HyperDasConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code hyperdas-run train}: train one intervention method, score it on RAVEL, write a run folder. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train an intervention method on RAVEL pairs and score it (Cause / Isolate / Disentangle"
+                + " on the entity and context test splits). Writes a run folder: config.json,"
+                + " parameters.safetensors, predictions.arrow, scores.json; prints the scores.",
+            "Methods: hyperdas (the default: one hypernetwork for every attribute; scored with soft, one-to-many"
+                + " and one-to-one selection, written as run folders DIR/hyperdas-soft, DIR/hyperdas-one-to-many,"
+                + " DIR/hyperdas-one-to-one, with the checkpoint DIR/checkpoint.safetensors), patching (full-vector"
+                + " interchange, no training), das (one subspace per attribute, cause pairs), mdas (one subspace per"
+                + " attribute, cause and isolate pairs)."})
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--method", defaultValue = HyperDasMethod.NAME, paramLabel = "METHOD",
+            completionCandidates = MethodNames.class,
+            description = "One of: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "--hypernet-layers", paramLabel = "N",
+            description = "hyperdas: decoder layers of the target copied into the hypernetwork. Default: min(2, layers).")
+    Integer hypernetLayers;
+
+    @Option(names = "--epochs", paramLabel = "N",
+            description = "hyperdas: passes over the training pairs. Default: 3.")
+    Integer epochs;
+
+    @Option(names = "--resume",
+            description = "hyperdas: continue from DIR/checkpoint.safetensors when it exists.")
+    boolean resume;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "100",
+            description = "hyperdas: steps between checkpoints (0: only at the end; default: ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--progress-every", paramLabel = "N", defaultValue = "20",
+            description = "hyperdas: steps between progress lines on stderr (default: ${DEFAULT-VALUE}).")
+    int progressEvery;
+
+    @Option(names = "--layer", paramLabel = "L",
+            description = "Intervention site: the residual stream entering block L (0 = embedding output)."
+                    + " Default: the knowledge model's default layer (see the DAS note).")
+    Integer layer;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run folder to write.")
+    Path out;
+
+    @Option(names = "--splits", split = ",", paramLabel = "SPLIT", defaultValue = "test_entity,test_context",
+            description = "Splits to score, each separately (default: ${DEFAULT-VALUE}).")
+    List<String> splits;
+
+    @Mixin
+    TargetOptions target;
+
+    @Mixin
+    DataOptions data;
+
+    @Mixin
+    MethodFlags flags;
+
+    @Spec
+    CommandSpec spec;
+
+    /** The registered method names, for help and completion. */
+    static final class MethodNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return MethodRegistry.names().iterator();
+        }
+    }
+
+    static List<PairSplit> parseSplits(List<String> names) {
+        return names.stream().map(n -> {
+            PairSplit s = PairSplit.parseOrNull(n);
+            if (s == null || s == PairSplit.TRAIN) {
+                throw new BadInputException("--splits: '" + n + "': expected test_entity, test_context, val_entity"
+                        + " or val_context");
+            }
+            return s;
+        }).toList();
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        InterventionMethod m = MethodRegistry.get(method);
+        List<PairSplit> evalSplits = parseSplits(splits);
+        boolean hyperdas = m instanceof HyperDasMethod;
+        if (!hyperdas && (hypernetLayers != null || epochs != null || resume)) {
+            throw new BadInputException("--hypernet-layers, --epochs and --resume apply to --method hyperdas only");
+        }
+        if (hyperdas && flags.steps != null) {
+            throw new BadInputException("--steps does not apply to hyperdas: it trains for --epochs passes over the"
+                    + " training pairs");
+        }
+        try (TargetModel model = TargetModel.open(target.modelFolder(), target.engine())) {
+            MethodOptions options = flags.resolve(layer, model.layers(), model.hiddenSize());
+            if (hyperdas) {
+                HyperDasConfig d = HyperDasConfig.defaults(model.config());
+                options = new MethodOptions(options.layer(), flags.k != null ? flags.k : d.subspaceDim(), 0,
+                        flags.batchSize != null ? flags.batchSize : d.batchSize(), options.evalBatchSize(),
+                        flags.lr != null ? flags.lr : d.hypernetLr(), flags.warmupSteps != null ? flags.warmupSteps : 0,
+                        flags.seed);
+                m = new HyperDasMethod(HyperDasMethod.Settings.defaults()
+                        .withEpochs(epochs != null ? epochs : d.epochs()).withHypernetLayers(hypernetLayers)
+                        .withWarmupSteps(flags.warmupSteps)
+                        .withCheckpoint(out.resolve("checkpoint.safetensors"), checkpointEvery, resume)
+                        .withProgressEvery(progressEvery));
+            }
+            Experiment.Setup setup = new Experiment.Setup(data.source(flags.seed), evalSplits,
+                    !data.noKnowledgeFilter, options.evalBatchSize());
+            Experiment experiment = Experiment.prepare(model, setup, System.err);
+            List<Experiment.Run> runs = experiment.runAll(m, options, out, System.err);
+            var stdout = spec.commandLine().getOut();
+            for (int i = 0; i < runs.size(); i++) {
+                stdout.print((i > 0 ? "\n" : "") + ScoreTable.markdown(runs.get(i).scores()));
+            }
+            stdout.flush();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,166 @@
+package org.hyperdas.graphs.intervention;
+
+import org.hyperdas.graphs.DType;
+import org.hyperdas.graphs.Graph;
+import org.hyperdas.graphs.GraphBuildException;
+import org.hyperdas.graphs.Shape;
+import org.hyperdas.graphs.Value;
+import org.hyperdas.graphs.llama.LlamaBuilder;
+import org.hyperdas.graphs.llama.LlamaWeights;
+import org.hyperdas.graphs.nn.CrossEntropy;
+import org.hyperdas.graphs.nn.TokenPositions;
+import org.hyperdas.runtime.hf.LlamaConfig;
+
+/**
+ * The target model with an intervention at layer L, as one graph:
+ * <pre>
+ *   h   = prefix(base_ids, L)            h_s = prefix(source_ids, L)
+ *   h'  = intervention(h, h_s, sites)
+ *   out = blocks L..n-1 (h')  -> gathered at the label positions -> final norm -> LM head
+ *   cross-entropy / argmax / first-k exact match on the teacher-forced label tokens
+ * </pre>
+ * Only the label positions go through the final norm and the LM head (a [batch, labels, vocab]
+ * tensor instead of [batch, seq, vocab]; Llama 3's vocabulary is 128k).
+ *
+ * <p>Inputs (int64 unless said): {@value #BASE_IDS}, {@value #BASE_MASK} [batch, base_seq];
+ * {@value #SOURCE_IDS}, {@value #SOURCE_MASK} [batch, source_seq] (absent in a plain graph);
+ * {@value #BASE_POSITIONS}, {@value #SOURCE_POSITIONS}, {@value #SITE_MASK} [batch, sites] (the
+ * {@link Sites}); {@value #LABEL_IDS}, {@value #LABEL_POSITIONS}, {@value #LABEL_MASK}
+ * [batch, labels]; {@value #EXAMPLE_WEIGHTS} float [batch] (only with a loss). Outputs:
+ * {@value #PREDICTIONS} int64 [batch, labels], {@value #CORRECT} bool [batch], optionally
+ * {@value #LABEL_LOGITS} [batch, labels, vocab]; the loss is returned, not declared, so that
+ * {@code TrainingGraph} can declare it.
+ *
+ * <p>Use: {@code create} declares the token inputs and builds both prefixes; the caller then
+ * makes its intervention in the same graph (declaring e.g. an R input) and calls {@link #finish}.
+ */
+public final class InterventionGraph {
+    public static final String BASE_IDS = "base_ids";
+    public static final String BASE_MASK = "base_mask";
+    public static final String SOURCE_IDS = "source_ids";
+    public static final String SOURCE_MASK = "source_mask";
+    public static final String BASE_POSITIONS = "base_positions";
+    public static final String SOURCE_POSITIONS = "source_positions";
+    public static final String SITE_MASK = "site_mask";
+    public static final String LABEL_IDS = "label_ids";
+    public static final String LABEL_POSITIONS = "label_positions";
+    public static final String LABEL_MASK = "label_mask";
+    public static final String EXAMPLE_WEIGHTS = "example_weights";
+    public static final String PREDICTIONS = "predictions";
+    public static final String CORRECT = "first_k_correct";
+    public static final String LABEL_LOGITS = "label_logits";
+    /** RAVEL's scoring: the first 3 label tokens must all match. */
+    public static final int SCORED_LABEL_TOKENS = 3;
+
+    /** What {@link #finish} built. */
+    public record Outputs(Value loss, Value predictions, Value correct, Value labelLogits) {
+    }
+
+    private final Graph graph;
+    private final LlamaBuilder llama;
+    private final int layer;
+    private final boolean plain;
+    private final LlamaBuilder.Context baseContext;
+    private final Value baseResidual;
+    private final Value sourceResidual;
+    private final Sites sites;
+    private boolean finished;
+
+    private InterventionGraph(Graph graph, LlamaBuilder llama, int layer, boolean plain) {
+        this.graph = graph;
+        this.llama = llama;
+        this.layer = layer;
+        this.plain = plain;
+        LlamaConfig c = llama.config();
+        if (layer < 0 || layer > c.numHiddenLayers()) {
+            throw new GraphBuildException("InterventionGraph: layer " + layer + " out of range [0, "
+                    + c.numHiddenLayers() + "]");
+        }
+        Value baseIds = llama.tokenInput(BASE_IDS, "base_seq");
+        Value baseMask = llama.tokenInput(BASE_MASK, "base_seq");
+        baseContext = llama.context(baseMask);
+        baseResidual = llama.prefix(baseIds, baseContext, layer);
+        if (plain) {
+            sourceResidual = null;
+            sites = null;
+        } else {
+            Value sourceIds = llama.tokenInput(SOURCE_IDS, "source_seq");
+            Value sourceMask = llama.tokenInput(SOURCE_MASK, "source_seq");
+            try (Graph.Scope s = graph.scope("source")) {
+                sourceResidual = llama.prefix(sourceIds, llama.context(sourceMask), layer);
+            }
+            Shape siteShape = Shape.of("batch", "sites");
+            sites = new Sites(graph.input(BASE_POSITIONS, DType.INT64, siteShape),
+                    graph.input(SOURCE_POSITIONS, DType.INT64, siteShape),
+                    graph.input(SITE_MASK, DType.INT64, siteShape));
+        }
+    }
+
+    /** Base and source prefixes up to {@code layer} (0 = embedding output .. n = after the last block). */
+    public static InterventionGraph create(Graph graph, LlamaConfig config, LlamaWeights weights, int layer) {
+        return new InterventionGraph(graph, new LlamaBuilder(graph, config, weights), layer, false);
+    }
+
+    /** The model without intervention and without source inputs (knowledge checks, references). */
+    public static InterventionGraph plain(Graph graph, LlamaConfig config, LlamaWeights weights) {
+        return new InterventionGraph(graph, new LlamaBuilder(graph, config, weights), config.numHiddenLayers(), true);
+    }
+
+    public Graph graph() {
+        return graph;
+    }
+
+    public LlamaBuilder llama() {
+        return llama;
+    }
+
+    public int layer() {
+        return layer;
+    }
+
+    /** The base residual entering block L, [batch, base_seq, hidden]. */
+    public Value baseResidual() {
+        return baseResidual;
+    }
+
+    /** The source residual entering block L, [batch, source_seq, hidden]; null in a plain graph. */
+    public Value sourceResidual() {
+        return sourceResidual;
+    }
+
+    /** The sites inputs; null in a plain graph. */
+    public Sites sites() {
+        return sites;
+    }
+
+    /**
+     * Applies {@code intervention} (ignored by a plain graph), runs the rest of the model on the
+     * label positions and declares the outputs.
+     *
+     * @param withLoss add the {@value #EXAMPLE_WEIGHTS} input and compute the weighted loss
+     * @param labelLogits also output the label-position logits
+     */
+    public Outputs finish(Intervention intervention, boolean withLoss, boolean labelLogits) {
+        if (finished) {
+            throw new GraphBuildException("InterventionGraph: finish() was already called");
+        }
+        finished = true;
+        Value edited = plain ? baseResidual : intervention.apply(baseResidual, sourceResidual, sites);
+        LlamaConfig c = llama.config();
+        Value last = llama.blocks(layer, c.numHiddenLayers(), edited, baseContext);
+        DType dt = llama.dtype();
+        Value labels = graph.input(LABEL_IDS, DType.INT64, Shape.of("batch", "labels"));
+        Value labelPositions = graph.input(LABEL_POSITIONS, DType.INT64, Shape.of("batch", "labels"));
+        Value labelMask = graph.input(LABEL_MASK, DType.INT64, Shape.of("batch", "labels")).cast(dt);
+        Value weights = withLoss ? graph.input(EXAMPLE_WEIGHTS, dt, Shape.of("batch"))
+                : labelMask.reduceMax(false, 1).mul(0.0).add(1.0);
+        Value logits = llama.lmHead(llama.finalNorm(TokenPositions.gather(last, labelPositions)));
+        CrossEntropy ce = CrossEntropy.ofLabelLogits(logits, labels, labelMask, weights, SCORED_LABEL_TOKENS);
+        graph.output(PREDICTIONS, ce.predictions());
+        graph.output(CORRECT, ce.firstKCorrect());
+        if (labelLogits) {
+            graph.output(LABEL_LOGITS, logits);
+        }
+        return new Outputs(withLoss ? ce.loss() : null, ce.predictions(), ce.firstKCorrect(), logits);
+    }
+}

@@ -1,0 +1,92 @@
+package org.hyperdas.trainer;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.file.Path;
+import org.hyperdas.evaluation.batch.Batcher;
+import org.hyperdas.graphs.Graph;
+import org.hyperdas.graphs.llama.LlamaWeights;
+import org.hyperdas.runtime.hf.HfModel;
+import org.hyperdas.runtime.hf.HfTokenizer;
+import org.hyperdas.runtime.hf.LlamaConfig;
+import org.hyperdas.runtime.ort.OrtEngine;
+
+/**
+ * The frozen target model of an interpretability run: an HF Llama folder whose weights every
+ * graph reads in place, as external-data initializers pointing into its safetensors files, plus
+ * the engine that opens sessions over them and the tokenizer that batches pairs for them.
+ */
+public final class TargetModel implements AutoCloseable {
+    private final HfModel model;
+    private final OrtEngine engine;
+    private final LlamaWeights weights;
+
+    private TargetModel(HfModel model, OrtEngine engine) {
+        this.model = model;
+        this.engine = engine;
+        this.weights = LlamaWeights.external(model.weights());
+    }
+
+    /** Opens and checks the folder ({@code BadInputException} naming what is wrong). */
+    public static TargetModel open(Path folder, OrtEngine engine) {
+        return new TargetModel(HfModel.open(folder), engine);
+    }
+
+    public Path folder() {
+        return model.folder();
+    }
+
+    public LlamaConfig config() {
+        return model.config();
+    }
+
+    public int hiddenSize() {
+        return model.config().hiddenSize();
+    }
+
+    public int layers() {
+        return model.config().numHiddenLayers();
+    }
+
+    public HfTokenizer tokenizer() {
+        return model.tokenizer();
+    }
+
+    /** The frozen weights, as external data; graphs built with them need {@link #session}. */
+    public LlamaWeights weights() {
+        return weights;
+    }
+
+    /** The safetensors files of the model (to read tensors, e.g. to copy into a hypernetwork). */
+    public org.hyperdas.runtime.safetensors.WeightStore weightStore() {
+        return model.weights();
+    }
+
+    public OrtEngine engine() {
+        return engine;
+    }
+
+    /** A session over a graph built with {@link #weights()}. */
+    public OrtSession session(Graph graph) throws OrtException {
+        return session(graph.toBytes());
+    }
+
+    /** A session over a serialized model built with {@link #weights()}. */
+    public OrtSession session(byte[] modelBytes) throws OrtException {
+        return engine.session(modelBytes, weights.externalDataFolder().orElseThrow());
+    }
+
+    /**
+     * A batcher for this model's tokenizer: batches of {@code batchSize}, every label token kept,
+     * padding with EOS; it does not skip pairs by their knows_it flag (the caller filters).
+     */
+    public Batcher batcher(int batchSize) {
+        return new Batcher(tokenizer(), Batcher.Options.defaults(tokenizer()).withBatchSize(batchSize)
+                .withOnlyKnown(false));
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

@@ -1,0 +1,245 @@
+package org.hyperdas.trainer.das;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.io.PrintStream;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.hyperdas.evaluation.batch.Batcher;
+import org.hyperdas.evaluation.batch.PairBatch;
+import org.hyperdas.evaluation.pairs.Pair;
+import org.hyperdas.evaluation.pairs.PairKind;
+import org.hyperdas.graphs.DType;
+import org.hyperdas.graphs.Graph;
+import org.hyperdas.graphs.intervention.DasRotation;
+import org.hyperdas.graphs.intervention.InterventionGraph;
+import org.hyperdas.graphs.intervention.OrthogonalSubspace;
+import org.hyperdas.graphs.optim.AdamWConfig;
+import org.hyperdas.graphs.optim.LrSchedule;
+import org.hyperdas.graphs.optim.ParamGroup;
+import org.hyperdas.graphs.optim.TrainingGraph;
+import org.hyperdas.runtime.ort.Tensors;
+import org.hyperdas.runtime.train.StepResult;
+import org.hyperdas.runtime.train.TrainStep;
+import org.hyperdas.trainer.InterventionRunner;
+import org.hyperdas.trainer.MethodOptions;
+import org.hyperdas.trainer.TargetModel;
+
+/**
+ * Trains DAS subspaces: for one target attribute at a time, the Householder vectors of R (the only
+ * parameters; the target's weights are frozen external-data initializers) by AdamW on the
+ * cross-entropy of the teacher-forced label tokens after the interchange
+ * {@code h' = h + R R^T (h_s - h)} at the last entity token of layer L.
+ *
+ * <p>One training model and one session serve every attribute: each attribute gets a fresh
+ * {@link TrainStep} over that session, starting from seeded vectors. Batches: DAS draws them from
+ * the attribute's cause pairs; multi-task DAS draws half of each batch from its cause pairs and
+ * half from its isolate pairs (pools reshuffled each pass, seeded). R stays orthonormal by
+ * construction ({@link OrthogonalSubspace}); the result reports |R^T R - I|.
+ */
+public final class DasTrainer implements AutoCloseable {
+    /** Name of the training accuracy metric (first 3 label tokens right). */
+    public static final String ACCURACY = "accuracy";
+
+    /**
+     * @param multiTask also train on isolate pairs (MDAS)
+     * @param causeWeight loss weight of a cause example
+     * @param isolateWeight loss weight of an isolate example
+     */
+    public record Options(int layer, int k, int steps, int batchSize, double lr, int warmupSteps, long seed,
+            boolean multiTask, double causeWeight, double isolateWeight) {
+        public static Options from(MethodOptions o, boolean multiTask) {
+            return new Options(o.layer(), o.k(), o.steps(), o.batchSize(), o.lr(), o.warmupSteps(), o.seed(),
+                    multiTask, 1.0, 1.0);
+        }
+    }
+
+    /** One attribute's trained subspace and how training went. */
+    public record Result(String entityType, String attribute, int k, float[] vectors, float[] rotation,
+            int causePairs, int isolatePairs, int steps, double firstLoss, double lastLoss, double lastAccuracy,
+            double orthonormalityError) {
+        /** No training (k = 0 or no pairs): an empty R. */
+        public static Result empty(String entityType, String attribute) {
+            return new Result(entityType, attribute, 0, new float[0], new float[0], 0, 0, 0, Double.NaN, Double.NaN,
+                    Double.NaN, 0);
+        }
+
+        public Map<String, Object> summary() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("k", k);
+            m.put("cause_pairs", causePairs);
+            m.put("isolate_pairs", isolatePairs);
+            m.put("steps", steps);
+            m.put("first_loss", finite(firstLoss));
+            m.put("last_loss", finite(lastLoss));
+            m.put("last_batch_accuracy", finite(lastAccuracy));
+            m.put("orthonormality_error", orthonormalityError);
+            return m;
+        }
+
+        private static Object finite(double v) {
+            return Double.isFinite(v) ? v : null;
+        }
+    }
+
+    private final TargetModel target;
+    private final Options options;
+    private final TrainingGraph training;
+    private final OrtSession session;
+
+    public DasTrainer(TargetModel target, Options options) throws OrtException {
+        this.target = target;
+        this.options = options;
+        this.training = trainingGraph(target, options);
+        this.session = target.session(training.model());
+    }
+
+    /** The one-step training model: intervention graph + loss + AdamW on the Householder vectors. */
+    static TrainingGraph trainingGraph(TargetModel target, Options o) {
+        Graph g = new Graph("das_train_" + o.layer() + "_" + o.k());
+        InterventionGraph ig = InterventionGraph.create(g, target.config(), target.weights(), o.layer());
+        DasRotation.Trainable r = DasRotation.trainable(g, target.hiddenSize(), o.k(), DType.FLOAT32);
+        InterventionGraph.Outputs out = ig.finish(DasRotation.of(r.rotation()), true, false);
+        return TrainingGraph.builder(out.loss())
+                .group(new ParamGroup("rotation", o.lr(), 0.0))
+                .params("rotation", r.vectors())
+                .optimizer(AdamWConfig.defaults())
+                .scheduledLr(true)
+                .metric(ACCURACY, out.correct().cast(DType.FLOAT32).reduceMean(false))
+                .build();
+    }
+
+    /** The seed of one attribute's initial vectors and batch order. */
+    static long seedFor(long seed, String entityType, String attribute) {
+        long h = 1125899906842597L;
+        for (byte b : (entityType + "\u0000" + attribute).getBytes(StandardCharsets.UTF_8)) {
+            h = 31 * h + b;
+        }
+        return new SplittableRandom(seed ^ h).nextLong();
+    }
+
+    /**
+     * Trains R for one attribute.
+     *
+     * @param cause the attribute's cause pairs (training split, known to the model)
+     * @param isolate its isolate pairs (used only when multi-task)
+     */
+    public Result train(String entityType, String attribute, List<Pair> cause, List<Pair> isolate, PrintStream log)
+            throws OrtException {
+        int d = target.hiddenSize();
+        int k = options.k();
+        List<Pair> iso = options.multiTask() ? isolate : List.of();
+        if (cause.isEmpty() && iso.isEmpty()) {
+            log.printf("%s/%s: no training pairs the model knows; R stays empty (k = 0)%n", entityType, attribute);
+            return Result.empty(entityType, attribute);
+        }
+        long seed = seedFor(options.seed(), entityType, attribute);
+        float[] init = OrthogonalSubspace.initialVectors(seed, k, d);
+        Sampler causes = new Sampler(cause, new SplittableRandom(seed ^ 0x5DEECE66DL));
+        Sampler isolates = new Sampler(iso, new SplittableRandom(seed ^ 0xB5AD4ECEDA1CE2A9L));
+        LrSchedule schedule = LrSchedule.linear(Math.min(options.warmupSteps(), options.steps()), options.steps());
+        Batcher batcher = target.batcher(options.batchSize());
+        FloatBuffer lrScale = Tensors.floats(1);
+        double first = Double.NaN;
+        StepResult last = null;
+        double lossSum = 0;
+        int lossCount = 0;
+        long t0 = System.nanoTime();
+        try (TrainStep step = new TrainStep(session, training.stepSpec(Map.of(DasRotation.HOUSEHOLDER, init)));
+                OnnxTensor lrTensor = Tensors.tensor(lrScale)) {
+            for (int s = 0; s < options.steps(); s++) {
+                List<Pair> batch = new ArrayList<>(options.batchSize());
+                int wantIsolate = isolates.isEmpty() ? 0 : causes.isEmpty() ? options.batchSize()
+                        : options.batchSize() / 2;
+                causes.take(options.batchSize() - wantIsolate, batch);
+                isolates.take(wantIsolate, batch);
+                PairBatch pb = batcher.batch(batch);
+                FloatBuffer weights = Tensors.floats(pb.size());
+                for (int i = 0; i < pb.size(); i++) {
+                    weights.put(i, (float) (batch.get(i).kind() == PairKind.CAUSE ? options.causeWeight()
+                            : options.isolateWeight()));
+                }
+                lrScale.put(0, (float) schedule.factor(step.steps()));
+                List<OnnxTensor> created = new ArrayList<>();
+                try {
+                    Map<String, OnnxTensor> feeds = InterventionRunner.feeds(pb, true, created);
+                    OnnxTensor w = Tensors.tensor(weights, pb.size());
+                    created.add(w);
+                    feeds.put(InterventionGraph.EXAMPLE_WEIGHTS, w);
+                    feeds.put(training.lrScaleInput(), lrTensor);
+                    last = step.step(feeds);
+                } finally {
+                    created.forEach(OnnxTensor::close);
+                }
+                double loss = last.get(TrainingGraph.LOSS);
+                if (s == 0) {
+                    first = loss;
+                }
+                lossSum += loss;
+                lossCount++;
+                if ((s + 1) % 50 == 0 || s + 1 == options.steps()) {
+                    log.printf("%s %s/%s: step %d/%d, loss %.4f (mean of last %d), batch accuracy %.2f, %.1f steps/s%n",
+                            options.multiTask() ? "mdas" : "das", entityType, attribute, s + 1, options.steps(),
+                            lossSum / lossCount, lossCount, last.get(ACCURACY),
+                            (s + 1) / ((System.nanoTime() - t0) / 1e9));
+                    lossSum = 0;
+                    lossCount = 0;
+                }
+            }
+            float[] vectors = step.floats(DasRotation.HOUSEHOLDER);
+            float[] rotation = OrthogonalSubspace.rotationFloats(vectors, k, d);
+            return new Result(entityType, attribute, k, vectors, rotation, cause.size(), iso.size(), options.steps(),
+                    first, last == null ? Double.NaN : last.get(TrainingGraph.LOSS),
+                    last == null ? Double.NaN : last.get(ACCURACY),
+                    OrthogonalSubspace.orthonormalityError(rotation, d, k));
+        }
+    }
+
+    /** Draws pairs without replacement, reshuffling after each pass. */
+    static final class Sampler {
+        private final List<Pair> pool;
+        private final SplittableRandom random;
+        private final int[] order;
+        private int next;
+
+        Sampler(List<Pair> pool, SplittableRandom random) {
+            this.pool = pool;
+            this.random = random;
+            this.order = new int[pool.size()];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            next = order.length;
+        }
+
+        boolean isEmpty() {
+            return pool.isEmpty();
+        }
+
+        void take(int n, List<Pair> into) {
+            for (int i = 0; i < n && !pool.isEmpty(); i++) {
+                if (next == order.length) {
+                    for (int j = order.length - 1; j > 0; j--) {
+                        int r = random.nextInt(j + 1);
+                        int t = order[j];
+                        order[j] = order[r];
+                        order[r] = t;
+                    }
+                    next = 0;
+                }
+                into.add(pool.get(order[next++]));
+            }
+        }
+    }
+
+    @Override
+    public void close() throws OrtException {
+        session.close();
+    }
+}

@@ -1,0 +1,112 @@
+package org.hyperdas.trainer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.hyperdas.evaluation.leaderboard.Leaderboard;
+import org.hyperdas.evaluation.pairs.PairOptions;
+import org.hyperdas.evaluation.pairs.PairSplit;
+import org.hyperdas.evaluation.scoring.RunFolder;
+import org.hyperdas.runtime.ort.OrtEngine;
+import org.hyperdas.trainer.hyperdas.HyperDasMethod;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * HyperDAS through the run pipeline on a random tiny Llama with a word-level RAVEL vocabulary:
+ * a short run writes the three hyperdas-* run folders the leaderboard reads; the same seed gives
+ * the same parameters; a run stopped at a checkpoint and resumed ends with exactly the
+ * parameters of an uninterrupted run.
+ */
+class HyperDasRunTest {
+    @TempDir
+    static Path dir;
+    private static TargetModel target;
+    private static Experiment experiment;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        Path folder = TinyWordModel.write(dir.resolve("tiny"), 7, 2, 32);
+        target = TargetModel.open(folder, OrtEngine.cpu().withIntraOpThreads(1));
+        PairOptions options = PairOptions.defaults(3).withLimits(12, 4).withAttributes(List.of("Country", "Continent"));
+        Experiment.Setup setup = new Experiment.Setup(
+                new PairSource(null, null, List.of("city"), List.of("Country", "Continent"), options),
+                List.of(PairSplit.TEST_ENTITY, PairSplit.TEST_CONTEXT), false, 16);
+        experiment = Experiment.prepare(target, setup, System.err);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        target.close();
+    }
+
+    private static MethodOptions options(long seed) {
+        return new MethodOptions(1, 4, 0, 8, 16, 1e-3, 0, seed);
+    }
+
+    private static HyperDasMethod.Settings settings(Path checkpoint, boolean resume, long stopAfter) {
+        return HyperDasMethod.Settings.defaults().withEpochs(1).withHypernetLayers(1).withProgressEvery(2)
+                .withCheckpoint(checkpoint, 2, resume).withStopAfter(stopAfter);
+    }
+
+    private static Map<String, float[]> fit(HyperDasMethod.Settings s, long seed) throws Exception {
+        try (HyperDasMethod.Trained t = new HyperDasMethod(s).fit(target, experiment.train(), options(seed),
+                System.err)) {
+            return t.parameters();
+        }
+    }
+
+    private static void assertSame(Map<String, float[]> a, Map<String, float[]> b) {
+        assertEquals(a.keySet(), b.keySet());
+        a.forEach((name, v) -> assertArrayEquals(v, b.get(name), name));
+    }
+
+    @Test
+    void runWritesTheThreeModesForTheLeaderboard() throws Exception {
+        Path out = dir.resolve("run");
+        List<Experiment.Run> runs = experiment.runAll(new HyperDasMethod(settings(out.resolve("checkpoint.safetensors"),
+                false, 0)), options(5), out, System.err);
+        assertEquals(List.of("hyperdas-soft", "hyperdas-one-to-many", "hyperdas-one-to-one"),
+                runs.stream().map(r -> r.scores().method()).toList());
+        for (Experiment.Run r : runs) {
+            for (String f : RunFolder.FILES) {
+                assertTrue(Files.isRegularFile(r.folder().resolve(f)), r.folder() + " " + f);
+            }
+            assertEquals(out.resolve(r.scores().method()), r.folder());
+            assertTrue(r.scores().split("test_entity").isPresent() && r.scores().split("test_context").isPresent());
+            byte[] png = Files.readAllBytes(r.folder().resolve("selection-1.png"));
+            assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a selection heatmap");
+        }
+        assertTrue(Files.isRegularFile(out.resolve("checkpoint.safetensors")));
+        Leaderboard board = Leaderboard.fromFolders(runs.stream().map(Experiment.Run::folder).toList());
+        List<String> labels = board.sections().get(0).rows().stream().map(Leaderboard.Row::label).toList();
+        assertTrue(labels.containsAll(List.of("hyperdas-soft", "hyperdas-one-to-many", "hyperdas-one-to-one")),
+                labels.toString());
+    }
+
+    @Test
+    void sameSeedSameParametersAndResumeMatchesAnUninterruptedRun() throws Exception {
+        Map<String, float[]> a = fit(settings(null, false, 0), 11);
+        Map<String, float[]> b = fit(settings(null, false, 0), 11);
+        assertSame(a, b);
+
+        Path ckpt = dir.resolve("resume/checkpoint.safetensors");
+        Map<String, float[]> partial = fit(settings(ckpt, false, 2), 11);
+        assertTrue(Files.isRegularFile(ckpt));
+        boolean differs = false;
+        for (String name : a.keySet()) {
+            differs |= !java.util.Arrays.equals(a.get(name), partial.get(name));
+        }
+        assertFalse(!differs, "a run stopped after 2 steps should not already hold the final parameters");
+        Map<String, float[]> resumed = fit(settings(ckpt, true, 0), 11);
+        assertSame(a, resumed);
+    }
+}
