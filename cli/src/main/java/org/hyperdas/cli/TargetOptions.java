@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.ort.OrtEngine;
 import org.hyperdas.trainer.CacheDirs;
+import org.hyperdas.trainer.knowledge.KnowledgeTrainer;
+import org.hyperdas.trainer.knowledge.PretrainOptions;
 import picocli.CommandLine.Option;
 
 /** {@code --model} and {@code --device}, shared by the commands that run a target model. */
@@ -24,12 +26,29 @@ final class TargetOptions {
 
     /** The --model folder, or the cached knowledge model. */
     Path modelFolder() {
+        return modelFolder(false);
+    }
+
+    /**
+     * The --model folder, or the cached knowledge model; with {@code pretrainIfMissing} a missing
+     * knowledge model is trained first with the default settings (what {@code hyperdas-run pretrain}
+     * does), so the embedded default runs end to end on a fresh machine.
+     */
+    Path modelFolder(boolean pretrainIfMissing) {
         if (model != null) {
             return model;
         }
         Path cached = CacheDirs.knowledgeModel();
         if (Files.isRegularFile(cached.resolve("config.json"))) {
             return cached;
+        }
+        if (pretrainIfMissing) {
+            System.err.println("no knowledge model at " + cached + ": training it first (hyperdas-run pretrain)");
+            try {
+                return KnowledgeTrainer.run(PretrainOptions.defaults(), false, System.err).modelFolder();
+            } catch (java.io.IOException | ai.onnxruntime.OrtException e) {
+                throw new IllegalStateException("pretraining the knowledge model failed: " + e.getMessage(), e);
+            }
         }
         throw new BadInputException("no --model given and no knowledge model at " + cached
                 + ": run `hyperdas-run pretrain` first to train it, or pass --model DIR (a Hugging Face Llama folder)");

@@ -60,7 +60,8 @@ final class TrainCommand implements Callable<Integer> {
                     + " Default: the knowledge model's default layer (see the DAS note).")
     Integer layer;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run folder to write.")
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Run folder to write (default: runs/METHOD in the current folder).")
     Path out;
 
     @Option(names = "--splits", split = ",", paramLabel = "SPLIT", defaultValue = "test_entity,test_context",
@@ -69,6 +70,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin
     TargetOptions target;
+
+    @Option(names = "--no-pretrain",
+            description = "Without --model, fail instead of training the knowledge model when none is cached.")
+    boolean noPretrain;
 
     @Mixin
     DataOptions data;
@@ -101,6 +106,9 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         InterventionMethod m = MethodRegistry.get(method);
+        if (out == null) {
+            out = Path.of("runs", method);
+        }
         List<PairSplit> evalSplits = parseSplits(splits);
         boolean hyperdas = m instanceof HyperDasMethod;
         if (!hyperdas && (hypernetLayers != null || epochs != null || resume)) {
@@ -110,7 +118,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new BadInputException("--steps does not apply to hyperdas: it trains for --epochs passes over the"
                     + " training pairs");
         }
-        try (TargetModel model = TargetModel.open(target.modelFolder(), target.engine())) {
+        try (TargetModel model = TargetModel.open(target.modelFolder(!noPretrain), target.engine())) {
             MethodOptions options = flags.resolve(layer, model.layers(), model.hiddenSize());
             if (hyperdas) {
                 HyperDasConfig d = HyperDasConfig.defaults(model.config());

@@ -90,7 +90,7 @@ class DasCliTest {
         String home = System.getProperty("user.home");
         try {
             System.setProperty("user.home", dir.toString());
-            Cli.Result noModel = Cli.run("train", "--method", "das", "--out", dir.resolve("x").toString());
+            Cli.Result noModel = Cli.run("train", "--no-pretrain", "--method", "das", "--out", dir.resolve("x").toString());
             assertEquals(2, noModel.code(), noModel.err());
             assertTrue(noModel.err().contains("hyperdas-run pretrain"), noModel.err());
         } finally {

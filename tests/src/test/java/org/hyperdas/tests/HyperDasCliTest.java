@@ -61,7 +61,7 @@ class HyperDasCliTest {
         String home = System.getProperty("user.home");
         try {
             System.setProperty("user.home", dir.toString());
-            Cli.Result r = Cli.run("train", "--out", dir.resolve("x").toString());
+            Cli.Result r = Cli.run("train", "--no-pretrain", "--out", dir.resolve("x").toString());
             assertEquals(2, r.code(), r.err());
             assertTrue(r.err().contains("hyperdas-run pretrain"), r.err());
         } finally {

@@ -134,6 +134,9 @@ public final class OrtEngine {
         try {
             o.setIntraOpNumThreads(intraOpThreads);
             o.setOptimizationLevel(SessionOptions.OptLevel.ALL_OPT);
+            // Graph-cleanup notices (e.g. "Removing initializer ...") are warnings; keep the
+            // terminal for the tool's own progress and real errors.
+            o.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
             if (device.isCuda()) {
                 o.addCUDA(device.index());
             }
