@@ -87,14 +87,13 @@ class DasCliTest {
 
     @Test
     void badInputsExitWithTwo(@TempDir Path dir) {
-        String home = System.getProperty("user.home");
         try {
-            System.setProperty("user.home", dir.toString());
+            System.setProperty("hyperdas.cache", dir.resolve("cache").toString());
             Cli.Result noModel = Cli.run("train", "--no-pretrain", "--method", "das", "--out", dir.resolve("x").toString());
             assertEquals(2, noModel.code(), noModel.err());
             assertTrue(noModel.err().contains("hyperdas-run pretrain"), noModel.err());
         } finally {
-            System.setProperty("user.home", home);
+            System.clearProperty("hyperdas.cache");
         }
         Cli.Result method = Cli.run("train", "--method", "hypernet", "--model", dir.toString(), "--out",
                 dir.resolve("x").toString());

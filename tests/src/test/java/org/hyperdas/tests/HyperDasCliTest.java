@@ -58,14 +58,13 @@ class HyperDasCliTest {
 
     @Test
     void withoutAModelItAsksForPretraining(@TempDir Path dir) {
-        String home = System.getProperty("user.home");
         try {
-            System.setProperty("user.home", dir.toString());
+            System.setProperty("hyperdas.cache", dir.resolve("cache").toString());
             Cli.Result r = Cli.run("train", "--no-pretrain", "--out", dir.resolve("x").toString());
             assertEquals(2, r.code(), r.err());
             assertTrue(r.err().contains("hyperdas-run pretrain"), r.err());
         } finally {
-            System.setProperty("user.home", home);
+            System.clearProperty("hyperdas.cache");
         }
         Cli.Result steps = Cli.run("train", "--steps", "3", "--model", dir.toString(), "--out",
                 dir.resolve("y").toString());

@@ -17,6 +17,12 @@ public final class CacheDirs {
 
     /** The hyperdas cache folder of this process's environment. */
     public static Path root() {
+        // An explicit -Dhyperdas.cache=DIR wins over the environment (lets tests and embedders
+        // isolate the cache whatever XDG_CACHE_HOME says).
+        String explicit = System.getProperty("hyperdas.cache");
+        if (explicit != null && !explicit.isBlank()) {
+            return Path.of(explicit);
+        }
         return root(System.getenv(), System.getProperty("user.home"));
     }
 
