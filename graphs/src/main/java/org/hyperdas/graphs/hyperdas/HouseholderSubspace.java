@@ -4,9 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.Graph;
-import org.hyperdas.graphs.GraphBuildException;
-import org.hyperdas.graphs.HostTensor;
 import org.hyperdas.graphs.Value;
+import org.hyperdas.graphs.intervention.OrthogonalSubspace;
 import org.hyperdas.graphs.llama.LlamaWeights;
 import org.hyperdas.graphs.nn.RmsNorm;
 import org.hyperdas.graphs.nn.SwiGlu;
@@ -59,33 +58,11 @@ public final class HouseholderSubspace {
 
     /**
      * R [d, k] from the Householder vectors {@code u} [k, d]: {@code H(u_0) ... H(u_{k-1})} applied
-     * to the first k columns of the identity.
+     * to the first k columns of the identity, in u's dtype. The same construction as DAS's subspace
+     * ({@link OrthogonalSubspace#rotation}), so both methods keep R orthonormal the same way.
      */
     public static Value rotation(Value u) {
-        if (u.rank() != 2 || !u.shape().isStatic()) {
-            throw new GraphBuildException("HouseholderSubspace: vectors " + u + " must be a static [k, d] matrix");
-        }
-        Graph g = u.graph();
-        int k = Math.toIntExact(u.shape().dim(0).size());
-        int d = Math.toIntExact(u.shape().dim(1).size());
-        if (k > d) {
-            throw new GraphBuildException("HouseholderSubspace: k = " + k + " columns exceed d = " + d);
-        }
-        try (Graph.Scope s = g.scope("rotation")) {
-            double[] eye = new double[d * k];
-            for (int i = 0; i < k; i++) {
-                eye[i * k + i] = 1;
-            }
-            Value y = g.constant(u.dtype() == DType.FLOAT64 ? HostTensor.ofDoubles(eye, d, k)
-                    : HostTensor.ofFloats(toFloats(eye), d, k));
-            Value unit = HiddenStateMemory.unitNormalize(u); // [k, d]
-            for (int i = k - 1; i >= 0; i--) {
-                Value row = unit.slice(0, i, i + 1); // [1, d]
-                Value projection = row.matmul(y); // [1, k]
-                y = y.sub(row.transpose(1, 0).matmul(projection).mul(2)); // [d, k]
-            }
-            return y;
-        }
+        return OrthogonalSubspace.rotation(u, u.dtype());
     }
 
     /** {@code v = normalize(SwiGLU(RMSNorm(z)))}, [batch, d], from the last-token states z [batch, d]. */
@@ -108,13 +85,5 @@ public final class HouseholderSubspace {
             Value vr = v.matmul(r); // [B, k]
             return r.unsqueeze(0).sub(v.unsqueeze(2).mul(vr.unsqueeze(1)).mul(2)); // [B, d, k]
         }
-    }
-
-    private static float[] toFloats(double[] v) {
-        float[] f = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            f[i] = (float) v[i];
-        }
-        return f;
     }
 }
