@@ -38,6 +38,11 @@ final class PretrainCommand implements Callable<Integer> {
                     + CacheDirs.KNOWLEDGE_MODEL + " or ~/.cache/hyperdas/" + CacheDirs.KNOWLEDGE_MODEL + ".")
     Path out;
 
+    @Option(names = "--cache", paramLabel = "DIR",
+            description = "Without --out: write the model to DIR/" + CacheDirs.KNOWLEDGE_MODEL + ", where train finds it"
+                    + " with the same --cache.")
+    Path cache;
+
     @Option(names = "--hidden", paramLabel = "N", description = "Hidden size (default: ${DEFAULT-VALUE}).")
     int hidden = D.hidden();
 
@@ -118,7 +123,7 @@ final class PretrainCommand implements Callable<Integer> {
     CommandSpec spec;
 
     PretrainOptions options() {
-        return new PretrainOptions(ravel, entityTypes, out != null ? out : D.out(), hidden, layers, heads, kvHeads,
+        return new PretrainOptions(ravel, entityTypes, out != null ? out : CacheDirs.knowledgeModel(cache), hidden, layers, heads, kvHeads,
                 intermediate, epochs, templatesPerFact, batchSize, lr, embeddingLrScale, weightDecay, beta2, clipNorm, warmup, schedule,
                 initStd, seed, checkpointEvery, threads);
     }

@@ -16,6 +16,11 @@ final class TargetOptions {
                     + " `hyperdas-run pretrain` ($XDG_CACHE_HOME/hyperdas/knowledge-model, else ~/.cache/hyperdas/knowledge-model).")
     Path model;
 
+    @Option(names = "--cache", paramLabel = "DIR",
+            description = "Cache folder holding the knowledge model (DIR/knowledge-model). Default: $XDG_CACHE_HOME/hyperdas,"
+                    + " else ~/.cache/hyperdas.")
+    Path cache;
+
     @Option(names = "--device", defaultValue = "cpu", paramLabel = "DEVICE",
             description = "cpu, auto or cuda[:N] (default: ${DEFAULT-VALUE}).")
     String device;
@@ -38,20 +43,20 @@ final class TargetOptions {
         if (model != null) {
             return model;
         }
-        Path cached = CacheDirs.knowledgeModel();
+        Path cached = CacheDirs.knowledgeModel(cache);
         if (Files.isRegularFile(cached.resolve("config.json"))) {
             return cached;
         }
         if (pretrainIfMissing) {
             System.err.println("no knowledge model at " + cached + ": training it first (hyperdas-run pretrain)");
             try {
-                return KnowledgeTrainer.run(PretrainOptions.defaults(), false, System.err).modelFolder();
+                return KnowledgeTrainer.run(PretrainOptions.defaults().withOut(cached), false, System.err).modelFolder();
             } catch (java.io.IOException | ai.onnxruntime.OrtException e) {
                 throw new IllegalStateException("pretraining the knowledge model failed: " + e.getMessage(), e);
             }
         }
         throw new BadInputException("no --model given and no knowledge model at " + cached
-                + ": run `hyperdas-run pretrain` first to train it, or pass --model DIR (a Hugging Face Llama folder)");
+                + ": run `hyperdas-run pretrain" + (cache != null ? " --cache " + cache : "") + "` first to train it, or pass --model DIR (a Hugging Face Llama folder)");
     }
 
     OrtEngine engine() {

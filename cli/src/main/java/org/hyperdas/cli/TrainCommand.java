@@ -1,8 +1,11 @@
 package org.hyperdas.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.hyperdas.evaluation.leaderboard.Leaderboard;
+import org.hyperdas.evaluation.leaderboard.LeaderboardWriter;
 import org.hyperdas.evaluation.pairs.PairSplit;
 import org.hyperdas.evaluation.scoring.ScoreTable;
 import org.hyperdas.runtime.BadInputException;
@@ -11,6 +14,8 @@ import org.hyperdas.trainer.InterventionMethod;
 import org.hyperdas.trainer.MethodOptions;
 import org.hyperdas.trainer.MethodRegistry;
 import org.hyperdas.trainer.TargetModel;
+import org.hyperdas.trainer.das.DasDefaults;
+import org.hyperdas.trainer.das.DasMethod;
 import org.hyperdas.trainer.hyperdas.HyperDasMethod;
 import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import picocli.CommandLine.Command;
@@ -43,6 +48,19 @@ final class TrainCommand implements Callable<Integer> {
             description = "hyperdas: passes over the training pairs. Default: 3.")
     Integer epochs;
 
+    @Option(names = "--rotation-lr", paramLabel = "LR",
+            description = "hyperdas: learning rate of the shared subspace R. Default: 1e-3.")
+    Double rotationLr;
+
+    @Option(names = "--sparsity", split = ",", paramLabel = "W,S,E",
+            description = "hyperdas: sparsity-penalty ramp: warm-up fraction at weight 0, then linear from S to E."
+                    + " Default: 0.5,0.15,1.5.")
+    List<Double> sparsity;
+
+    @Option(names = "--loss-weights", split = ",", paramLabel = "C,I",
+            description = "hyperdas: loss weights of cause and isolate examples. Default: 3.5,0.5.")
+    List<Double> lossWeights;
+
     @Option(names = "--resume",
             description = "hyperdas: continue from DIR/checkpoint.safetensors when it exists.")
     boolean resume;
@@ -63,6 +81,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR",
             description = "Run folder to write (default: runs/METHOD in the current folder).")
     Path out;
+
+    @Option(names = "--baselines", split = ",", paramLabel = "METHOD",
+            description = "hyperdas: baseline methods trained and scored beside it at the same layer and k, each in"
+                    + " DIR/METHOD, all on one leaderboard (DIR/leaderboard.md, .csv, .html). Default: mdas;"
+                    + " 'none' for HyperDAS alone.")
+    List<String> baselines;
 
     @Option(names = "--splits", split = ",", paramLabel = "SPLIT", defaultValue = "test_entity,test_context",
             description = "Splits to score, each separately (default: ${DEFAULT-VALUE}).")
@@ -92,6 +116,26 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** The baselines to run beside {@code --method}: mdas by default for hyperdas, none otherwise. */
+    List<String> baselineMethods(boolean hyperdas) {
+        if (baselines == null) {
+            return hyperdas ? List.of(DasMethod.mdas().name()) : List.of();
+        }
+        if (!hyperdas) {
+            throw new BadInputException("--baselines applies to --method hyperdas only (got --method " + method + ")");
+        }
+        if (baselines.size() == 1 && baselines.get(0).equals("none")) {
+            return List.of();
+        }
+        for (String b : baselines) {
+            if (b.equals(HyperDasMethod.NAME) || !MethodRegistry.names().contains(b)) {
+                throw new BadInputException("--baselines: '" + b + "': expected 'none' or some of "
+                        + MethodRegistry.names().stream().filter(n -> !n.equals(HyperDasMethod.NAME)).toList());
+            }
+        }
+        return List.copyOf(new java.util.LinkedHashSet<>(baselines));
+    }
+
     static List<PairSplit> parseSplits(List<String> names) {
         return names.stream().map(n -> {
             PairSplit s = PairSplit.parseOrNull(n);
@@ -111,12 +155,15 @@ final class TrainCommand implements Callable<Integer> {
         }
         List<PairSplit> evalSplits = parseSplits(splits);
         boolean hyperdas = m instanceof HyperDasMethod;
-        if (!hyperdas && (hypernetLayers != null || epochs != null || resume)) {
-            throw new BadInputException("--hypernet-layers, --epochs and --resume apply to --method hyperdas only");
+        if (!hyperdas && (hypernetLayers != null || epochs != null || resume || rotationLr != null || sparsity != null
+                || lossWeights != null)) {
+            throw new BadInputException("--hypernet-layers, --epochs, --rotation-lr, --sparsity, --loss-weights and"
+                    + " --resume apply to --method hyperdas only");
         }
-        if (hyperdas && flags.steps != null) {
+        List<String> baselineNames = baselineMethods(hyperdas);
+        if (hyperdas && flags.steps != null && baselineNames.isEmpty()) {
             throw new BadInputException("--steps does not apply to hyperdas: it trains for --epochs passes over the"
-                    + " training pairs");
+                    + " training pairs (with --baselines, --steps sets the baselines' steps)");
         }
         try (TargetModel model = TargetModel.open(target.modelFolder(!noPretrain), target.engine())) {
             MethodOptions options = flags.resolve(layer, model.layers(), model.hiddenSize());
@@ -128,17 +175,32 @@ final class TrainCommand implements Callable<Integer> {
                         flags.seed);
                 m = new HyperDasMethod(HyperDasMethod.Settings.defaults()
                         .withEpochs(epochs != null ? epochs : d.epochs()).withHypernetLayers(hypernetLayers)
-                        .withWarmupSteps(flags.warmupSteps)
+                        .withWarmupSteps(flags.warmupSteps).withRotationLr(rotationLr).withSparsity(sparsity)
+                        .withLossWeights(lossWeights)
                         .withCheckpoint(out.resolve("checkpoint.safetensors"), checkpointEvery, resume)
                         .withProgressEvery(progressEvery));
             }
             Experiment.Setup setup = new Experiment.Setup(data.source(flags.seed), evalSplits,
                     !data.noKnowledgeFilter, options.evalBatchSize());
             Experiment experiment = Experiment.prepare(model, setup, System.err);
-            List<Experiment.Run> runs = experiment.runAll(m, options, out, System.err);
+            List<Experiment.Run> runs = new ArrayList<>(experiment.runAll(m, options, out, System.err));
+            for (String b : baselineNames) {
+                MethodOptions d = DasDefaults.forModel(model.layers(), model.hiddenSize(), flags.seed);
+                MethodOptions bo = new MethodOptions(options.layer(), options.k(),
+                        flags.steps != null ? flags.steps : d.steps(), d.batchSize(),
+                        options.evalBatchSize(), d.lr(), d.warmupSteps(), flags.seed);
+                runs.add(experiment.run(MethodRegistry.get(b), bo, out.resolve(b), System.err));
+            }
             var stdout = spec.commandLine().getOut();
             for (int i = 0; i < runs.size(); i++) {
                 stdout.print((i > 0 ? "\n" : "") + ScoreTable.markdown(runs.get(i).scores()));
+            }
+            if (runs.size() > 1) {
+                // Several runs (HyperDAS's three modes, its baselines): one board of them all.
+                Leaderboard board = Leaderboard.fromFolders(runs.stream().map(Experiment.Run::folder).toList());
+                List<Path> files = LeaderboardWriter.write(board, out);
+                stdout.print("\n" + LeaderboardWriter.markdown(board));
+                System.err.println("leaderboard: " + files.stream().map(Path::toString).toList());
             }
             stdout.flush();
         }

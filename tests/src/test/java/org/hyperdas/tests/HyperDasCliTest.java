@@ -14,8 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code train} with the default method (hyperdas) end to end on stories260K (which knows no RAVEL
  * facts, so the knowledge filter is off and the scores mean nothing): a few steps write the three
- * hyperdas-* run folders and the checkpoint; {@code leaderboard} shows the three rows after the
- * baselines' places; without a model or a cached knowledge model it exits with 2.
+ * hyperdas-* run folders, the checkpoint, the MDAS baseline's run folder at the same layer and k,
+ * and one leaderboard of all four; {@code leaderboard} orders the three HyperDAS rows; without a
+ * model or a cached knowledge model (default or --cache) it exits with 2.
  */
 class HyperDasCliTest {
     @Test
@@ -25,21 +26,29 @@ class HyperDasCliTest {
         Cli.Result r = Cli.run("train", "--model", model.toString(), "--no-knowledge-filter", "--entity-types", "city",
                 "--attributes", "Country", "--train-per-kind", "8", "--eval-per-kind", "4", "--epochs", "1",
                 "--batch-size", "4", "--k", "4", "--hypernet-layers", "1", "--layer", "1", "--threads", "1",
-                "--progress-every", "2", "--out", out.toString());
+                "--progress-every", "2", "--steps", "3", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
-        for (String label : List.of("hyperdas-soft", "hyperdas-one-to-many", "hyperdas-one-to-one")) {
-            assertTrue(r.out().contains("# " + label + ": Cause / Isolate / Disentangle (%)"), r.out());
+        for (String label : List.of("hyperdas-soft", "hyperdas-one-to-many", "hyperdas-one-to-one", "mdas")) {
+            assertTrue(r.out().contains("\n| " + label + " |"), "leaderboard row " + label + ":\n" + r.out());
             for (String f : RunFolder.FILES) {
                 assertTrue(Files.isRegularFile(out.resolve(label).resolve(f)), label + " " + f);
             }
         }
+        String mdasConfig = Files.readString(out.resolve("mdas").resolve(RunFolder.CONFIG));
+        assertTrue(mdasConfig.contains("\"layer\" : 1") && mdasConfig.contains("\"k\" : 4")
+                && mdasConfig.contains("\"steps\" : 3"), "the baseline runs at HyperDAS's layer and k:\n" + mdasConfig);
+        for (String f : List.of("leaderboard.md", "leaderboard.csv", "leaderboard.html")) {
+            assertTrue(Files.isRegularFile(out.resolve(f)), f);
+        }
+        assertTrue(Files.readString(out.resolve("leaderboard.html")).contains("href=\"hyperdas-soft/selection-1.png\""));
         assertTrue(Files.isRegularFile(out.resolve("checkpoint.safetensors")));
 
         Cli.Result again = Cli.run("train", "--model", model.toString(), "--no-knowledge-filter", "--entity-types",
                 "city", "--attributes", "Country", "--train-per-kind", "8", "--eval-per-kind", "4", "--epochs", "1",
                 "--batch-size", "4", "--k", "4", "--hypernet-layers", "1", "--layer", "1", "--threads", "1",
-                "--resume", "--out", out.toString());
+                "--resume", "--baselines", "none", "--out", out.toString());
         assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("# hyperdas-soft: Cause / Isolate / Disentangle (%)"), again.out());
         String config = Files.readString(out.resolve("hyperdas-soft").resolve(RunFolder.CONFIG));
         assertTrue(config.contains("\"resumed_at\" : 4"), config);
 
@@ -66,7 +75,16 @@ class HyperDasCliTest {
         } finally {
             System.clearProperty("hyperdas.cache");
         }
-        Cli.Result steps = Cli.run("train", "--steps", "3", "--model", dir.toString(), "--out",
+        Path cache = dir.resolve("other-cache");
+        Cli.Result cached = Cli.run("train", "--no-pretrain", "--cache", cache.toString(), "--out",
+                dir.resolve("z").toString());
+        assertEquals(2, cached.code(), cached.err());
+        assertTrue(cached.err().contains(cache.resolve("knowledge-model").toString()), cached.err());
+        Cli.Result baseline = Cli.run("train", "--method", "mdas", "--baselines", "das", "--model", dir.toString(),
+                "--out", dir.resolve("w").toString());
+        assertEquals(2, baseline.code(), baseline.err());
+        assertTrue(baseline.err().contains("--baselines applies to --method hyperdas only"), baseline.err());
+        Cli.Result steps = Cli.run("train", "--steps", "3", "--baselines", "none", "--model", dir.toString(), "--out",
                 dir.resolve("y").toString());
         assertEquals(2, steps.code(), steps.err());
         assertTrue(steps.err().contains("--epochs"), steps.err());

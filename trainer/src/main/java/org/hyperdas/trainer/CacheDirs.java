@@ -40,6 +40,11 @@ public final class CacheDirs {
         return root().resolve(KNOWLEDGE_MODEL);
     }
 
+    /** The knowledge-model folder under {@code cacheRoot} (a {@code --cache DIR}), or the default when null. */
+    public static Path knowledgeModel(Path cacheRoot) {
+        return cacheRoot == null ? knowledgeModel() : cacheRoot.resolve(KNOWLEDGE_MODEL);
+    }
+
     /**
      * The working folder of a pretrain run that writes {@code modelFolder}: checkpoints, the
      * tokenizer and the run settings live there until the model folder is complete

@@ -42,6 +42,7 @@ import org.hyperdas.trainer.MethodOptions;
 import org.hyperdas.trainer.PairSet;
 import org.hyperdas.trainer.TargetModel;
 import org.hyperdas.trainer.TrainedIntervention;
+import org.hyperdas.trainer.TrainingProgress;
 
 /**
  * {@code hyperdas}: ONE hypernetwork trained over every target attribute of the run (cause and
@@ -86,54 +87,88 @@ public final class HyperDasMethod implements InterventionMethod {
      * @param checkpoint checkpoint file, or null for none
      * @param checkpointEvery steps between checkpoints (0: only at the end)
      * @param resume continue from {@code checkpoint} when it exists
-     * @param progressEvery steps between progress lines (0: none)
+     * @param progressEvery steps between progress reports (0: none)
      * @param stopAfter stop once this many steps are done (0: run to the end); the schedule still
      *     spans every step, so a resumed run continues as if never stopped
+     * @param sparsity the sparsity ramp (warm-up fraction, start weight, end weight), or null for
+     *     the default
+     * @param lossWeights the (cause, isolate) loss weights, or null for the default
      */
     public record Settings(Integer hypernetLayers, int epochs, Double rotationLr, Integer warmupSteps, Path checkpoint,
-            int checkpointEvery, boolean resume, int progressEvery, long stopAfter) {
+            int checkpointEvery, boolean resume, int progressEvery, long stopAfter, List<Double> sparsity,
+            List<Double> lossWeights) {
         public Settings {
             if (epochs < 1 || checkpointEvery < 0 || progressEvery < 0 || stopAfter < 0
-                    || (warmupSteps != null && warmupSteps < 0) || (hypernetLayers != null && hypernetLayers < 1)) {
+                    || (warmupSteps != null && warmupSteps < 0) || (hypernetLayers != null && hypernetLayers < 1)
+                    || (rotationLr != null && !(rotationLr >= 0))) {
                 throw new BadInputException("invalid HyperDAS settings: epochs " + epochs + ", hypernet layers "
-                        + hypernetLayers + ", warm-up " + warmupSteps + ", checkpoint every " + checkpointEvery);
+                        + hypernetLayers + ", warm-up " + warmupSteps + ", checkpoint every " + checkpointEvery
+                        + ", rotation lr " + rotationLr);
             }
+            if (sparsity != null && sparsity.size() != 3) {
+                throw new BadInputException("--sparsity: expected 3 values WARMUP,START,END (e.g. 0.5,0.15,1.5), got "
+                        + sparsity);
+            }
+            if (lossWeights != null && lossWeights.size() != 2) {
+                throw new BadInputException("--loss-weights: expected 2 values CAUSE,ISOLATE (e.g. 3.5,0.5), got "
+                        + lossWeights);
+            }
+            sparsity = sparsity == null ? null : List.copyOf(sparsity);
+            lossWeights = lossWeights == null ? null : List.copyOf(lossWeights);
         }
 
         public static Settings defaults() {
-            return new Settings(null, 3, null, null, null, 100, false, 20, 0);
+            return new Settings(null, 3, null, null, null, 100, false, 20, 0, null, null);
         }
 
         public Settings withEpochs(int e) {
             return new Settings(hypernetLayers, e, rotationLr, warmupSteps, checkpoint, checkpointEvery, resume,
-                    progressEvery, stopAfter);
+                    progressEvery, stopAfter, sparsity, lossWeights);
         }
 
         public Settings withHypernetLayers(Integer n) {
             return new Settings(n, epochs, rotationLr, warmupSteps, checkpoint, checkpointEvery, resume, progressEvery,
-                    stopAfter);
+                    stopAfter, sparsity, lossWeights);
+        }
+
+        public Settings withRotationLr(Double lr) {
+            return new Settings(hypernetLayers, epochs, lr, warmupSteps, checkpoint, checkpointEvery, resume,
+                    progressEvery, stopAfter, sparsity, lossWeights);
         }
 
         public Settings withCheckpoint(Path file, int every, boolean resumeIt) {
             return new Settings(hypernetLayers, epochs, rotationLr, warmupSteps, file, every, resumeIt, progressEvery,
-                    stopAfter);
+                    stopAfter, sparsity, lossWeights);
         }
 
         public Settings withProgressEvery(int n) {
             return new Settings(hypernetLayers, epochs, rotationLr, warmupSteps, checkpoint, checkpointEvery, resume, n,
-                    stopAfter);
+                    stopAfter, sparsity, lossWeights);
         }
 
         public Settings withStopAfter(long n) {
             return new Settings(hypernetLayers, epochs, rotationLr, warmupSteps, checkpoint, checkpointEvery, resume,
-                    progressEvery, n);
+                    progressEvery, n, sparsity, lossWeights);
         }
 
         public Settings withWarmupSteps(Integer n) {
             return new Settings(hypernetLayers, epochs, rotationLr, n, checkpoint, checkpointEvery, resume,
-                    progressEvery, stopAfter);
+                    progressEvery, stopAfter, sparsity, lossWeights);
+        }
+
+        public Settings withSparsity(List<Double> ramp) {
+            return new Settings(hypernetLayers, epochs, rotationLr, warmupSteps, checkpoint, checkpointEvery, resume,
+                    progressEvery, stopAfter, ramp, lossWeights);
+        }
+
+        public Settings withLossWeights(List<Double> weights) {
+            return new Settings(hypernetLayers, epochs, rotationLr, warmupSteps, checkpoint, checkpointEvery, resume,
+                    progressEvery, stopAfter, sparsity, weights);
         }
     }
+
+    /** Held-out monitor pairs per kind (cause, isolate) whose accuracy the progress report shows. */
+    static final int MONITOR_PER_KIND = 32;
 
     private final Settings settings;
 
@@ -182,6 +217,12 @@ public final class HyperDasMethod implements InterventionMethod {
             if (settings.hypernetLayers() != null) {
                 c = c.withHypernetLayers(settings.hypernetLayers());
             }
+            if (settings.sparsity() != null) {
+                c = c.withSparsity(settings.sparsity().get(0), settings.sparsity().get(1), settings.sparsity().get(2));
+            }
+            if (settings.lossWeights() != null) {
+                c = c.withLossWeights(settings.lossWeights().get(0), settings.lossWeights().get(1));
+            }
             return c.validate(target.config());
         } catch (GraphBuildException e) {
             throw new BadInputException(target.folder() + ": " + e.getMessage());
@@ -214,22 +255,26 @@ public final class HyperDasMethod implements InterventionMethod {
     private Map<String, Object> train(TargetModel target, HyperDasGraphs graphs, List<Pair> all, MethodOptions o,
             PrintStream log, Trained trained) throws Exception {
         HyperDasConfig config = graphs.config();
-        // A fixed monitor batch: held out of training when there are enough pairs.
+        // A fixed monitor batch, held out of training when there are enough pairs: up to
+        // MONITOR_PER_KIND cause and as many isolate pairs, so both accuracies it reports mean something.
         int[] shuffled = permutation(all.size(), new SplittableRandom(o.seed() ^ 0x6A09E667F3BCC909L));
-        int held = Math.min(16, all.size() / 5);
-        boolean heldOut = held >= 2;
+        int perKind = Math.min(MONITOR_PER_KIND, all.size() / 10);
+        boolean heldOut = perKind >= 1;
         List<Pair> monitor = new ArrayList<>();
         List<Pair> pool = new ArrayList<>();
+        int[] taken = new int[2];
         for (int i = 0; i < shuffled.length; i++) {
             Pair p = all.get(shuffled[i]);
-            if (heldOut && i < held) {
+            int kind = p.kind() == PairKind.CAUSE ? 0 : 1;
+            if (heldOut && taken[kind] < perKind) {
+                taken[kind]++;
                 monitor.add(p);
             } else {
                 pool.add(p);
             }
         }
         if (!heldOut) {
-            monitor.addAll(pool.subList(0, Math.min(16, pool.size())));
+            monitor.addAll(pool.subList(0, Math.min(2 * MONITOR_PER_KIND, pool.size())));
         }
         int bs = o.batchSize();
         long perEpoch = (pool.size() + bs - 1) / bs;
@@ -263,6 +308,7 @@ public final class HyperDasMethod implements InterventionMethod {
         int[] order = null;
         long orderEpoch = -1;
         long t0 = System.nanoTime();
+        TrainingProgress progress = null;
         try (OrtSession session = target.session(training.model());
                 TrainStep step = new TrainStep(session, training.stepSpec(init));
                 OnnxTensor lrTensor = Tensors.tensor(lrScale);
@@ -282,6 +328,7 @@ public final class HyperDasMethod implements InterventionMethod {
             } else if (settings.resume()) {
                 log.printf("hyperdas: --resume: no checkpoint at %s, starting at step 0%n", ckpt);
             }
+            progress = TrainingProgress.start(NAME, total, resumedAt, log);
             double lossSum = 0;
             double ceSum = 0;
             double spSum = 0;
@@ -326,13 +373,10 @@ public final class HyperDasMethod implements InterventionMethod {
                 boolean end = done == total || done == settings.stopAfter();
                 if (settings.progressEvery() > 0 && (done % settings.progressEvery() == 0 || end)) {
                     double[] acc = trained.monitor(monitorBatch, step);
-                    double seconds = (System.nanoTime() - t0) / 1e9;
-                    double rate = (done - resumedAt) / seconds;
-                    log.printf("hyperdas: step %d/%d (epoch %d/%d), loss %.4f, ce %.4f, sparsity %.4f (weight %.2f),"
-                            + " %s cause %s isolate %s, %.2f steps/s, ETA %s%n", done, total, epoch + 1,
-                            settings.epochs(), lossSum / sums, ceSum / sums, spSum / sums, sparsity.get(0),
-                            heldOut ? "held-out" : "train-batch", pct(acc[0]), pct(acc[1]), rate,
-                            eta((total - done) / rate));
+                    progress.report(done, String.format("epoch %d/%d, loss %.4f, ce %.4f, sparsity %.4f (weight %.2f),"
+                            + " %s cause %s isolate %s", epoch + 1, settings.epochs(), lossSum / sums, ceSum / sums,
+                            spSum / sums, sparsity.get(0), heldOut ? "held-out" : "train-batch", pct(acc[0]),
+                            pct(acc[1])));
                     lossSum = 0;
                     ceSum = 0;
                     spSum = 0;
@@ -381,6 +425,10 @@ public final class HyperDasMethod implements InterventionMethod {
                 d.put("checkpoint", ckpt.toAbsolutePath().normalize().toString());
             }
             return d;
+        } finally {
+            if (progress != null) {
+                progress.close();
+            }
         }
     }
 
@@ -402,14 +450,6 @@ public final class HyperDasMethod implements InterventionMethod {
 
     private static String pct(double v) {
         return Double.isFinite(v) ? String.format("%.0f%%", 100 * v) : "-";
-    }
-
-    private static String eta(double seconds) {
-        if (!Double.isFinite(seconds)) {
-            return "-";
-        }
-        long s = Math.round(seconds);
-        return String.format("%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
     }
 
     static int[] permutation(int n, SplittableRandom random) {
