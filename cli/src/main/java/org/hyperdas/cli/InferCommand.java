@@ -59,12 +59,14 @@ final class InferCommand implements Callable<Integer> {
                 maxNewTokens);
         PortableInference.Answer a;
         String method;
+        int layer;
         try (ExportedModel model = ExportedModel.open(export, OrtEngine.create(device))) {
             method = model.manifest().method();
+            layer = model.manifest().layer();
             a = PortableInference.run(model, request);
         }
         PrintWriter o = spec.commandLine().getOut();
-        o.printf(Locale.ROOT, "%s (%s), layer of the export's manifest%n", method, a.variant());
+        o.printf(Locale.ROOT, "%s (%s), layer %d%n", method, a.variant(), layer);
         o.printf(Locale.ROOT, "base answer:       %s%n", quote(a.baseAnswer()));
         o.printf(Locale.ROOT, "intervened answer: %s%n", quote(a.intervenedAnswer()));
         o.println("selected (base token <- source token, weight):");
