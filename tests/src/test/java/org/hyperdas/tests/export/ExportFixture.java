@@ -18,7 +18,7 @@ import org.hyperdas.trainer.knowledge.KnowledgeCorpus;
 import org.hyperdas.trainer.tokenizer.WordLevelTokenizerBuilder;
 
 /**
- * One tiny trained hyperdas run and one mdas run, and their exports, made once per test JVM and
+ * One tiny trained hyperdas run, one mdas run and one patching run, and their exports, made once per test JVM and
  * shared by the export tests: a random 2-layer Llama (hidden 32) with a word-level tokenizer over
  * the embedded city facts, so prompts, entities and labels are real tokens; trained through the
  * CLI on a handful of city pairs (no knowledge filter: the random model knows nothing, the scores
@@ -26,8 +26,8 @@ import org.hyperdas.trainer.tokenizer.WordLevelTokenizerBuilder;
  */
 final class ExportFixture {
     /** The trained runs and their exports. */
-    record Runs(Path root, Path model, Path hyperdasRun, Path mdasRun, Path hyperdasExport, Path mdasExport,
-            String exportOut) {
+    record Runs(Path root, Path model, Path hyperdasRun, Path mdasRun, Path patchingRun, Path hyperdasExport,
+            Path mdasExport, Path patchingExport, String exportOut) {
     }
 
     /** What the CLI printed and returned. */
@@ -78,12 +78,20 @@ final class ExportFixture {
         trainMdas.addAll(dataFlags());
         check(cli(trainMdas.toArray(String[]::new)), "train mdas");
 
+        Path patching = root.resolve("runs").resolve("patching");
+        List<String> patch = new ArrayList<>(List.of("train", "--method", "patching", "--model", model.toString(),
+                "--out", patching.toString()));
+        patch.addAll(dataFlags());
+        check(cli(patch.toArray(String[]::new)), "train patching");
+
         Path hyperdasExport = root.resolve("exports").resolve("hyperdas");
         Result e = cli("export", "--run", hyperdas.toString(), "--out", hyperdasExport.toString());
         check(e, "export hyperdas");
         Path mdasExport = root.resolve("exports").resolve("mdas");
         check(cli("export", "--run", mdas.toString(), "--out", mdasExport.toString()), "export mdas");
-        return new Runs(root, model, hyperdas, mdas, hyperdasExport, mdasExport, e.out());
+        Path patchingExport = root.resolve("exports").resolve("patching");
+        check(cli("export", "--run", patching.toString(), "--out", patchingExport.toString()), "export patching");
+        return new Runs(root, model, hyperdas, mdas, patching, hyperdasExport, mdasExport, patchingExport, e.out());
     }
 
     private static void check(Result r, String what) {

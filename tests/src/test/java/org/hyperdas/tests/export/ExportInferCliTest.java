@@ -55,6 +55,30 @@ class ExportInferCliTest {
             assertTrue(Files.isRegularFile(runs.hyperdasExport().resolve(f)), f);
         }
         System.out.print(runs.exportOut());
+        System.out.print(Files.readString(runs.hyperdasExport().resolve("manifest.json")));
+    }
+
+    @Test
+    void oneHyperdasModeFolderExportsThatModeWithTheSharedParameters(@TempDir Path dir) throws Exception {
+        ExportFixture.Runs runs = ExportFixture.get();
+        Path out = dir.resolve("one-to-one");
+        ExportFixture.Result r = ExportFixture.cli("export", "--run",
+                runs.hyperdasRun().resolve("hyperdas-one-to-one").toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        try (Stream<Path> files = Files.list(out)) {
+            assertEquals(List.of("hypernetwork.onnx", "intervened-one-to-one.onnx", "manifest.json", "target.onnx",
+                    "tokenizer.json", "tokenizer_config.json", "weights.safetensors"),
+                    files.map(f -> f.getFileName().toString()).sorted().toList());
+        }
+        String manifest = Files.readString(out.resolve("manifest.json"));
+        assertTrue(manifest.contains("\"modes\" : [ \"one-to-one\" ]"), manifest);
+        assertEquals(Files.size(runs.hyperdasExport().resolve("weights.safetensors")),
+                Files.size(out.resolve("weights.safetensors")));
+        Pair p = causePair(runs.hyperdasRun().resolve("hyperdas-soft"));
+        assertThreeParts(infer(out, p, "--mode", "one-to-one", "--max-new-tokens", "1"));
+        ExportFixture.Result soft = infer(out, p, "--mode", "soft");
+        assertEquals(2, soft.code(), soft.err());
+        assertTrue(soft.err().contains("--mode soft: the export has the modes [one-to-one]"), soft.err());
     }
 
     @Test
@@ -81,6 +105,9 @@ class ExportInferCliTest {
         assertThreeParts(byInstruction);
         assertTrue(byInstruction.out().startsWith("mdas (city." + p.attribute() + ")"), byInstruction.out());
         System.out.print(r.out());
+        ExportFixture.Result patching = infer(runs.patchingExport(), p);
+        assertThreeParts(patching);
+        assertTrue(patching.out().startsWith("patching (patching), layer 1"), patching.out());
     }
 
     @Test

@@ -45,7 +45,7 @@ import org.junit.jupiter.api.Test;
  * Every test pair of the tiny runs, run through the exported graphs alone (the loader, full
  * teacher-forced logits, argmax at the label positions, first 3 label tokens right), gives exactly
  * the predictions and correctness the in-process evaluation wrote to predictions.arrow, hence the
- * same scores, for the three HyperDAS modes and for MDAS. The pairs are batched as the in-process
+ * same scores, for the three HyperDAS modes, MDAS and patching. The pairs are batched as the in-process
  * evaluation batched them (same order, same padding). The largest label-logit difference to the
  * in-process evaluation graph is printed.
  */
@@ -220,6 +220,31 @@ class ExportScoresMatchInProcessTest {
             }
         } finally {
             created.forEach(OnnxTensor::close);
+        }
+    }
+
+    @Test
+    void patchingExportReproducesEveryPrediction() throws Exception {
+        ExportFixture.Runs runs = ExportFixture.get();
+        Path run = runs.patchingRun();
+        try (ExportedModel exported = ExportedModel.open(runs.patchingExport(), OrtEngine.cpu());
+                TargetModel target = TargetModel.open(runs.model(), OrtEngine.cpu());
+                InterventionRunner inProcess = InterventionRunner.open(target, InterventionRunner.Kind.PATCHING,
+                        exported.manifest().layer(), true)) {
+            int batchSize = RunFolder.read(run).config().get("eval_batch_size").asInt();
+            List<Outcome> expected = PredictionFile.read(run.resolve(RunFolder.PREDICTIONS));
+            List<Outcome> actual = new ArrayList<>();
+            double worst = 0;
+            for (List<Pair> split : bySplit(expected).values()) {
+                for (List<Pair> chunk : batchesAsInProcess(split, batchSize)) {
+                    PairBatch batch = target.batcher(batchSize).batch(chunk);
+                    ExportedModel.FloatTensor logits = exported.fixedSite(-1, inputs(batch));
+                    actual.addAll(outcomes(batch, logits, exported.tokenizer()));
+                    worst = Math.max(worst, maxDiff(batch, logits, inProcess.run(batch, null, 0).labelLogits()));
+                }
+            }
+            System.out.printf("patching: max |exported - in-process| label logit %.3g%n", worst);
+            assertSameScores(run, assertSameOutcomes(expected, actual, "patching"), exported.manifest());
         }
     }
 

@@ -182,7 +182,7 @@ class ExportedGraphsFollowTheirSpecsTest {
 
     private static List<Path> exports() throws Exception {
         ExportFixture.Runs runs = ExportFixture.get();
-        return List.of(runs.hyperdasExport(), runs.mdasExport());
+        return List.of(runs.hyperdasExport(), runs.mdasExport(), runs.patchingExport());
     }
 
     @Test
@@ -203,7 +203,8 @@ class ExportedGraphsFollowTheirSpecsTest {
         }
         assertEquals(List.of("hyperdas/target.onnx", "hyperdas/intervened-soft.onnx",
                 "hyperdas/intervened-one-to-many.onnx", "hyperdas/intervened-one-to-one.onnx",
-                "hyperdas/hypernetwork.onnx", "mdas/target.onnx", "mdas/intervened.onnx"), List.copyOf(checked));
+                "hyperdas/hypernetwork.onnx", "mdas/target.onnx", "mdas/intervened.onnx", "patching/target.onnx",
+                "patching/intervened.onnx"), List.copyOf(checked));
     }
 
     @Test
@@ -252,6 +253,11 @@ class ExportedGraphsFollowTheirSpecsTest {
         assertEquals(List.of(), d.modes());
         assertEquals(null, d.hypernetLayers());
         assertEquals(List.of("mdas"), List.copyOf(d.scores().keySet()));
+        assertEquals(4, d.k());
+        ExportManifest p = ExportManifest.read(exports().get(2).resolve(ExportManifest.FILE));
+        assertEquals("patching", p.method());
+        assertEquals(null, p.k());
+        assertEquals("patching-intervened", p.graph("patching-intervened", null).orElseThrow().spec());
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,7 +51,9 @@ public record ExportManifest(int formatVersion, Producer producer, String method
     public ExportManifest {
         modes = List.copyOf(modes);
         attributes = List.copyOf(attributes);
-        scores = Map.copyOf(scores);
+        Map<String, Map<String, Cid>> copy = new LinkedHashMap<>();
+        scores.forEach((run, splits) -> copy.put(run, Collections.unmodifiableMap(new LinkedHashMap<>(splits))));
+        scores = Collections.unmodifiableMap(copy);
         graphs = List.copyOf(graphs);
         Objects.requireNonNull(method, "method");
     }
@@ -144,9 +147,9 @@ public record ExportManifest(int formatVersion, Producer producer, String method
         ArrayNode a = root.putArray("attributes");
         attributes.forEach(a::add);
         ObjectNode s = root.putObject("scores");
-        for (Map.Entry<String, Map<String, Cid>> run : sorted(scores).entrySet()) {
+        for (Map.Entry<String, Map<String, Cid>> run : scores.entrySet()) {
             ObjectNode r = s.putObject(run.getKey());
-            for (Map.Entry<String, Cid> split : sorted(run.getValue()).entrySet()) {
+            for (Map.Entry<String, Cid> split : run.getValue().entrySet()) {
                 ObjectNode c = r.putObject(split.getKey());
                 c.put("cause", split.getValue().cause());
                 c.put("isolate", split.getValue().isolate());
@@ -172,10 +175,6 @@ public record ExportManifest(int formatVersion, Producer producer, String method
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static <V> Map<String, V> sorted(Map<String, V> m) {
-        return new java.util.TreeMap<>(m);
     }
 
     // ------------------------------------------------------------------ reading
