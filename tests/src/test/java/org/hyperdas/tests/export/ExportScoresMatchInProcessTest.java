@@ -199,7 +199,7 @@ class ExportScoresMatchInProcessTest {
                         }
                     }
                 }
-                System.out.printf("hyperdas %s: max |exported - in-process| label logit %.3g%n", mode, worst);
+                System.out.printf("hyperdas %s: max |exported - in-process| label logit %.3e%n", mode, worst);
                 assertSameScores(run, assertSameOutcomes(expected, actual, "hyperdas " + mode), m);
             }
         }
@@ -243,7 +243,7 @@ class ExportScoresMatchInProcessTest {
                     worst = Math.max(worst, maxDiff(batch, logits, inProcess.run(batch, null, 0).labelLogits()));
                 }
             }
-            System.out.printf("patching: max |exported - in-process| label logit %.3g%n", worst);
+            System.out.printf("patching: max |exported - in-process| label logit %.3e%n", worst);
             assertSameScores(run, assertSameOutcomes(expected, actual, "patching"), exported.manifest());
         }
     }
@@ -280,7 +280,7 @@ class ExportScoresMatchInProcessTest {
                     }
                 }
             }
-            System.out.printf("mdas: max |exported - in-process| label logit %.3g%n", worst);
+            System.out.printf("mdas: max |exported - in-process| label logit %.3e%n", worst);
             assertSameScores(run, assertSameOutcomes(expected, actual, "mdas"), m);
         }
     }
