@@ -97,6 +97,7 @@ public final class HyperDasGraphs {
     private final HyperDasConfig config;
     private final DType dtype;
     private final LlamaWeights hypernetWeights;
+    private final LlamaWeights rotationWeights;
 
     /**
      * What {@link #build} made. Values that the chosen pieces do not produce are null.
@@ -129,6 +130,16 @@ public final class HyperDasGraphs {
     /** With the hypernetwork's weights from elsewhere (inline trained values, say), by unprefixed name. */
     public HyperDasGraphs(LlamaConfig target, LlamaWeights targetWeights, HyperDasConfig config, DType dtype,
             LlamaWeights hypernetWeights) {
+        this(target, targetWeights, config, dtype, hypernetWeights, null);
+    }
+
+    /**
+     * With every trained tensor from elsewhere: the hypernetwork's by unprefixed name, and R's
+     * Householder vectors {@value HouseholderSubspace#ROTATION} from {@code rotationWeights}
+     * (e.g. frozen initializers of an exported model); null keeps them a graph parameter.
+     */
+    public HyperDasGraphs(LlamaConfig target, LlamaWeights targetWeights, HyperDasConfig config, DType dtype,
+            LlamaWeights hypernetWeights, LlamaWeights rotationWeights) {
         if (targetWeights.areInputs()) {
             throw new GraphBuildException("HyperDAS: the target must be frozen (external or inline weights)");
         }
@@ -137,6 +148,7 @@ public final class HyperDasGraphs {
         this.config = config.validate(target);
         this.dtype = dtype;
         this.hypernetWeights = hypernetWeights;
+        this.rotationWeights = rotationWeights;
     }
 
     public HyperDasConfig config() {
@@ -242,8 +254,10 @@ public final class HyperDasGraphs {
             }
         };
 
-        Value vectors = g.parameter(HouseholderSubspace.ROTATION, dtype,
-                Shape.of(config.subspaceDim(), target.hiddenSize()));
+        Value vectors = rotationWeights == null
+                ? g.parameter(HouseholderSubspace.ROTATION, dtype, Shape.of(config.subspaceDim(), target.hiddenSize()))
+                : rotationWeights.get(g, HouseholderSubspace.ROTATION,
+                        new long[] {config.subspaceDim(), target.hiddenSize()}, dtype);
         Value rotation = HouseholderSubspace.rotation(vectors);
         Value reflection = HouseholderSubspace.reflectionVector(target, config, hypernetWeights, z.last());
         Value subspace = HouseholderSubspace.reflect(rotation, reflection);

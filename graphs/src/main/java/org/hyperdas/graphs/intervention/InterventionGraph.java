@@ -134,6 +134,21 @@ public final class InterventionGraph {
     }
 
     /**
+     * Applies {@code intervention} (ignored by a plain graph) and runs the rest of the model at
+     * every base position: the logits [batch, base_seq, vocab]. Declares no label input and no
+     * output (an exported graph declares its own); an alternative to {@link #finish}.
+     */
+    public Value finishFullLogits(Intervention intervention) {
+        if (finished) {
+            throw new GraphBuildException("InterventionGraph: finish() was already called");
+        }
+        finished = true;
+        Value edited = plain ? baseResidual : intervention.apply(baseResidual, sourceResidual, sites);
+        Value last = llama.blocks(layer, llama.config().numHiddenLayers(), edited, baseContext);
+        return llama.lmHead(llama.finalNorm(last));
+    }
+
+    /**
      * Applies {@code intervention} (ignored by a plain graph), runs the rest of the model on the
      * label positions and declares the outputs.
      *

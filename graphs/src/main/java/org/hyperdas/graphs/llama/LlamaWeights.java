@@ -51,31 +51,41 @@ public final class LlamaWeights {
     private final DType inputType;
     private final Map<String, HostTensor> tensors;
     private final String prefix;
+    private final boolean storeNamesPrefixed;
     private final Map<Graph, Map<String, Value>> declared = Collections.synchronizedMap(new WeakHashMap<>());
 
     private LlamaWeights(Kind kind, WeightStore store, DType inputType, Map<String, HostTensor> tensors,
             String prefix) {
-        this.kind = kind;
-        this.store = store;
-        this.folder = store == null ? null : commonFolder(store);
-        this.inputType = inputType;
-        this.tensors = tensors;
-        this.prefix = prefix;
+        this(kind, store, store == null ? null : commonFolder(store), inputType, tensors, prefix, false);
     }
 
     private LlamaWeights(Kind kind, WeightStore store, Path folder, DType inputType, Map<String, HostTensor> tensors,
-            String prefix) {
+            String prefix, boolean storeNamesPrefixed) {
         this.kind = kind;
         this.store = store;
         this.folder = folder;
         this.inputType = inputType;
         this.tensors = tensors;
         this.prefix = prefix;
+        this.storeNamesPrefixed = storeNamesPrefixed;
     }
 
     /** Frozen weights read by ONNX Runtime straight from the safetensors files of {@code store}. */
     public static LlamaWeights external(WeightStore store) {
         return new LlamaWeights(Kind.EXTERNAL, store, null, Map.of(), "");
+    }
+
+    /**
+     * Frozen external weights of a store whose tensor names already carry {@code prefix}, e.g. a
+     * run's parameters.safetensors ({@code hypernet.model.layers.0.mlp.up_proj.weight}): asked for
+     * {@code name}, it reads the store's tensor {@code prefix + name} and declares it under that
+     * same name.
+     */
+    public static LlamaWeights external(WeightStore store, String prefix) {
+        if (prefix == null || prefix.isEmpty()) {
+            throw new GraphBuildException("weights: a name prefix must be non-empty");
+        }
+        return new LlamaWeights(Kind.EXTERNAL, store, commonFolder(store), null, Map.of(), prefix, true);
     }
 
     /** Weights as float32 graph parameters named as the HF tensors. */
@@ -103,7 +113,7 @@ public final class LlamaWeights {
         if (prefix == null || prefix.isEmpty()) {
             throw new GraphBuildException("weights: a name prefix must be non-empty");
         }
-        return new LlamaWeights(kind, store, folder, inputType, tensors, this.prefix + prefix);
+        return new LlamaWeights(kind, store, folder, inputType, tensors, this.prefix + prefix, storeNamesPrefixed);
     }
 
     /** The prefix put before every graph name ("" unless {@link #prefixed}). */
@@ -188,7 +198,7 @@ public final class LlamaWeights {
                 yield graph.initializer(graphName, t);
             }
             case EXTERNAL -> {
-                TensorInfo t = store.tensor(name);
+                TensorInfo t = store.tensor(storeNamesPrefixed ? graphName : name);
                 checkShape(name, t.shape(), shape);
                 Path file = realPath(t.file());
                 if (!file.startsWith(folder())) {

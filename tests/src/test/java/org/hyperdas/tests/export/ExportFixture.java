@@ -1,0 +1,140 @@
+package org.hyperdas.tests.export;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.hyperdas.cli.HyperdasRun;
+import org.hyperdas.evaluation.ravel.RavelLoader;
+import org.hyperdas.runtime.hf.LlamaConfig;
+import org.hyperdas.tests.reference.ReferenceLlama;
+import org.hyperdas.trainer.knowledge.KnowledgeCorpus;
+import org.hyperdas.trainer.tokenizer.WordLevelTokenizerBuilder;
+
+/**
+ * One tiny trained hyperdas run, one mdas run and one patching run, and their exports, made once per test JVM and
+ * shared by the export tests: a random 2-layer Llama (hidden 32) with a word-level tokenizer over
+ * the embedded city facts, so prompts, entities and labels are real tokens; trained through the
+ * CLI on a handful of city pairs (no knowledge filter: the random model knows nothing, the scores
+ * mean nothing, the files are what is checked).
+ */
+final class ExportFixture {
+    /** The trained runs and their exports. */
+    record Runs(Path root, Path model, Path hyperdasRun, Path mdasRun, Path patchingRun, Path hyperdasExport,
+            Path mdasExport, Path patchingExport, String exportOut) {
+    }
+
+    /** What the CLI printed and returned. */
+    record Result(int code, String out, String err) {
+    }
+
+    private static Runs runs;
+
+    private ExportFixture() {
+    }
+
+    static Result cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = HyperdasRun.execute(args, new PrintWriter(out), new PrintWriter(err));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    static synchronized Runs get() throws IOException {
+        if (runs == null) {
+            runs = make();
+        }
+        return runs;
+    }
+
+    /** The data flags both runs use: two city attributes, a few pairs per kind. */
+    static List<String> dataFlags() {
+        return List.of("--no-knowledge-filter", "--entity-types", "city", "--attributes", "Country,Continent",
+                "--train-per-kind", "6", "--eval-per-kind", "3", "--layer", "1", "--k", "4", "--batch-size", "4",
+                "--eval-batch-size", "8", "--threads", "2");
+    }
+
+    private static Runs make() throws IOException {
+        Path root = Files.createTempDirectory("hyperdas-export-tests");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(root)));
+        Path model = tinyModel(root.resolve("model"));
+
+        Path hyperdas = root.resolve("runs").resolve("hyperdas");
+        List<String> train = new ArrayList<>(List.of("train", "--model", model.toString(), "--out", hyperdas.toString(),
+                "--epochs", "1", "--hypernet-layers", "1", "--progress-every", "0", "--checkpoint-every", "0"));
+        train.addAll(dataFlags());
+        Result r = cli(train.toArray(String[]::new));
+        check(r, "train hyperdas");
+
+        Path mdas = root.resolve("runs").resolve("mdas");
+        List<String> trainMdas = new ArrayList<>(List.of("train", "--method", "mdas", "--model", model.toString(),
+                "--out", mdas.toString(), "--steps", "4"));
+        trainMdas.addAll(dataFlags());
+        check(cli(trainMdas.toArray(String[]::new)), "train mdas");
+
+        Path patching = root.resolve("runs").resolve("patching");
+        List<String> patch = new ArrayList<>(List.of("train", "--method", "patching", "--model", model.toString(),
+                "--out", patching.toString()));
+        patch.addAll(dataFlags());
+        check(cli(patch.toArray(String[]::new)), "train patching");
+
+        Path hyperdasExport = root.resolve("exports").resolve("hyperdas");
+        Result e = cli("export", "--run", hyperdas.toString(), "--out", hyperdasExport.toString());
+        check(e, "export hyperdas");
+        Path mdasExport = root.resolve("exports").resolve("mdas");
+        check(cli("export", "--run", mdas.toString(), "--out", mdasExport.toString()), "export mdas");
+        Path patchingExport = root.resolve("exports").resolve("patching");
+        check(cli("export", "--run", patching.toString(), "--out", patchingExport.toString()), "export patching");
+        return new Runs(root, model, hyperdas, mdas, patching, hyperdasExport, mdasExport, patchingExport, e.out());
+    }
+
+    private static void check(Result r, String what) {
+        if (r.code() != 0) {
+            throw new IllegalStateException(what + " exited with " + r.code() + ":\n" + r.err() + "\n" + r.out());
+        }
+    }
+
+    /** A random tiny Llama folder whose word-level tokenizer knows every word of the embedded city facts. */
+    static Path tinyModel(Path folder) throws IOException {
+        WordLevelTokenizerBuilder tokens = new WordLevelTokenizerBuilder();
+        tokens.addAll(KnowledgeCorpus.of(List.of(RavelLoader.loadEmbedded("city"))).vocabularyTexts());
+        WordLevelTokenizerBuilder.Built built = tokens.build();
+        Files.createDirectories(folder);
+        built.write(folder);
+        LlamaConfig config = LlamaConfig.builder().hiddenSize(32).intermediateSize(64).numHiddenLayers(2)
+                .numAttentionHeads(4).numKeyValueHeads(2).headDim(8).vocabSize(built.vocabSize())
+                .maxPositionEmbeddings(256).rmsNormEps(1e-5).ropeTheta(10000.0).tieWordEmbeddings(true)
+                .bosTokenId(built.bosId()).eosTokenId(built.eosId()).torchDtype("float32").build();
+        return ReferenceLlama.random(config, 11).writeTo(folder);
+    }
+
+    static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A copy of an export folder, to break. */
+    static Path copy(Path export, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(export)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+        return to;
+    }
+}

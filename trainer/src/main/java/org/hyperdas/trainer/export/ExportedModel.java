@@ -1,0 +1,301 @@
+package org.hyperdas.trainer.export;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.hyperdas.runtime.BadInputException;
+import org.hyperdas.runtime.hf.HfTokenizer;
+import org.hyperdas.runtime.ort.OrtEngine;
+import org.hyperdas.runtime.ort.Tensors;
+
+/**
+ * An export folder opened for inference: only its files (the .onnx graphs, the weights file,
+ * tokenizer.json) and plain ONNX Runtime sessions, no graph building.
+ *
+ * <p>{@link #open} reads manifest.json and checks that every file it lists exists and that each
+ * graph's spec version is the one this code reads ({@link GraphSpec#SUPPORTED}); a session is
+ * opened on first use of its graph and its input and output names are checked against the spec.
+ * Every problem is a {@link BadInputException} naming the file, the field and the expected value.
+ */
+public final class ExportedModel implements AutoCloseable {
+    private final Path folder;
+    private final ExportManifest manifest;
+    private final OrtEngine engine;
+    private final Map<String, GraphSpec> specs = new LinkedHashMap<>();
+    private final Map<String, OrtSession> sessions = new LinkedHashMap<>();
+    private HfTokenizer tokenizer;
+
+    private ExportedModel(Path folder, ExportManifest manifest, OrtEngine engine) {
+        this.folder = folder;
+        this.manifest = manifest;
+        this.engine = engine;
+    }
+
+    /** A float32 output and its shape. */
+    public record FloatTensor(float[] values, long[] shape) {
+        /** The value at a full index. */
+        public float get(long... index) {
+            long flat = 0;
+            for (int i = 0; i < shape.length; i++) {
+                flat = flat * shape[i] + index[i];
+            }
+            return values[(int) flat];
+        }
+
+        /** The index of the largest value along the last axis at {@code prefix} (the first on ties). */
+        public int argmax(long... prefix) {
+            long flat = 0;
+            for (int i = 0; i < prefix.length; i++) {
+                flat = flat * shape[i] + prefix[i];
+            }
+            int n = (int) shape[shape.length - 1];
+            int start = (int) (flat * n);
+            int best = 0;
+            for (int v = 1; v < n; v++) {
+                if (values[start + v] > values[start + best]) {
+                    best = v;
+                }
+            }
+            return best;
+        }
+    }
+
+    /** What a HyperDAS intervened graph returns. */
+    public record Intervened(FloatTensor logits, FloatTensor selection, FloatTensor subspace) {
+    }
+
+    /**
+     * Opens an export folder.
+     *
+     * @throws BadInputException when manifest.json is missing or malformed, a listed file is missing,
+     *     or a spec version is not the one this code reads
+     */
+    public static ExportedModel open(Path folder, OrtEngine engine) {
+        Path manifestFile = folder.resolve(ExportManifest.FILE);
+        if (!Files.isDirectory(folder)) {
+            throw BadInputException.file(folder, "no such export folder (expected a folder written by hyperdas-run"
+                    + " export, holding " + ExportManifest.FILE + ")");
+        }
+        ExportManifest m = ExportManifest.read(manifestFile);
+        requireFile(folder, manifestFile, "tokenizer", m.tokenizer());
+        requireFile(folder, manifestFile, "weights", m.weights());
+        Map<String, GraphSpec> specs = new LinkedHashMap<>();
+        for (int i = 0; i < m.graphs().size(); i++) {
+            ExportManifest.GraphEntry g = m.graphs().get(i);
+            String where = "graphs[" + i + "]";
+            Integer supported = GraphSpec.SUPPORTED.get(g.spec());
+            if (supported == null) {
+                throw BadInputException.field(manifestFile, where + ".spec", "one of " + GraphSpec.SUPPORTED.keySet(),
+                        "\"" + g.spec() + "\"");
+            }
+            if (g.specVersion() != supported) {
+                throw BadInputException.field(manifestFile, where + ".spec_version", supported + " (the version of spec "
+                        + g.spec() + " this hyperdas-run reads, for " + g.file() + ")", g.specVersion());
+            }
+            requireFile(folder, manifestFile, where + ".file", g.file());
+            specs.put(g.file(), GraphSpec.load(g.spec()));
+        }
+        ExportedModel model = new ExportedModel(folder, m, engine);
+        model.specs.putAll(specs);
+        return model;
+    }
+
+    private static void requireFile(Path folder, Path manifestFile, String field, String name) {
+        Path f = folder.resolve(name).normalize();
+        if (!f.startsWith(folder.normalize()) || !Files.isRegularFile(f)) {
+            throw BadInputException.file(f, "missing: " + manifestFile + " lists it in field '" + field
+                    + "' (expected a complete export folder written by hyperdas-run export)");
+        }
+    }
+
+    public Path folder() {
+        return folder;
+    }
+
+    public ExportManifest manifest() {
+        return manifest;
+    }
+
+    public OrtEngine engine() {
+        return engine;
+    }
+
+    /** The export's tokenizer (opened on first use). */
+    public synchronized HfTokenizer tokenizer() {
+        if (tokenizer == null) {
+            tokenizer = HfTokenizer.open(folder.resolve(manifest.tokenizer()));
+        }
+        return tokenizer;
+    }
+
+    /** The spec of a listed graph file. */
+    public GraphSpec spec(String file) {
+        GraphSpec s = specs.get(file);
+        if (s == null) {
+            throw new IllegalArgumentException("the export lists no graph '" + file + "' (" + specs.keySet() + ")");
+        }
+        return s;
+    }
+
+    /** The file of the graph of {@code spec} (and HyperDAS {@code mode}). */
+    public String file(String spec, String mode) {
+        return manifest.graph(spec, mode).map(ExportManifest.GraphEntry::file).orElseThrow(() -> new BadInputException(
+                folder.resolve(ExportManifest.FILE) + ": no graph of spec " + spec + (mode == null ? "" : " in mode "
+                        + mode) + " (the export has " + manifest.graphs().stream()
+                        .map(g -> g.file()).toList() + ")"));
+    }
+
+    /** The session of a listed graph file, opened on first use (external data from the export folder). */
+    public synchronized OrtSession session(String file) throws OrtException {
+        OrtSession s = sessions.get(file);
+        if (s == null) {
+            GraphSpec spec = spec(file);
+            s = engine.session(folder.resolve(file));
+            try {
+                checkNames(file, "inputs", s.getInputNames(), spec.inputs());
+                checkNames(file, "outputs", s.getOutputNames(), spec.outputs());
+            } catch (RuntimeException e) {
+                s.close();
+                throw e;
+            }
+            sessions.put(file, s);
+        }
+        return s;
+    }
+
+    private void checkNames(String file, String what, Set<String> actual, List<GraphSpec.TensorSpec> spec) {
+        Set<String> expected = new HashSet<>();
+        spec.forEach(t -> expected.add(t.name()));
+        if (!actual.equals(expected)) {
+            throw BadInputException.file(folder.resolve(file), what + " " + actual + ", expected " + expected
+                    + " (spec " + specs.get(file).spec() + " v" + specs.get(file).specVersion() + ")");
+        }
+    }
+
+    /**
+     * Runs a graph on int64 inputs ([rows][cols] arrays; a {@code long[]} of length 1 fed as a
+     * scalar) and returns the float outputs by name.
+     */
+    public Map<String, FloatTensor> run(String file, Map<String, Object> inputs) throws OrtException {
+        OrtSession s = session(file);
+        List<OnnxTensor> created = new ArrayList<>();
+        try {
+            Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> e : inputs.entrySet()) {
+                OnnxTensor t;
+                if (e.getValue() instanceof long[][] rows) {
+                    int cols = rows.length == 0 ? 0 : rows[0].length;
+                    long[] flat = new long[rows.length * cols];
+                    for (int r = 0; r < rows.length; r++) {
+                        System.arraycopy(rows[r], 0, flat, r * cols, cols);
+                    }
+                    t = Tensors.tensor(Tensors.longsOf(flat), rows.length, cols);
+                } else if (e.getValue() instanceof Long scalar) {
+                    t = Tensors.tensor(Tensors.longsOf(scalar));
+                } else {
+                    throw new IllegalArgumentException("input '" + e.getKey() + "': expected long[][] or Long");
+                }
+                created.add(t);
+                feeds.put(e.getKey(), t);
+            }
+            Map<String, FloatTensor> out = new LinkedHashMap<>();
+            try (OrtSession.Result r = s.run(feeds)) {
+                for (Map.Entry<String, ai.onnxruntime.OnnxValue> e : r) {
+                    OnnxTensor t = (OnnxTensor) e.getValue();
+                    out.put(e.getKey(), new FloatTensor(Tensors.toFloatArray(t), t.getInfo().getShape()));
+                }
+            }
+            return out;
+        } finally {
+            created.forEach(OnnxTensor::close);
+        }
+    }
+
+    /** target.onnx: logits [batch, seq, vocab] of the unmodified target. */
+    public FloatTensor targetLogits(long[][] ids, long[][] mask) throws OrtException {
+        Map<String, Object> in = new LinkedHashMap<>();
+        in.put("input_ids", ids);
+        in.put("attention_mask", mask);
+        return run(file(GraphSpec.TARGET, null), in).get("logits");
+    }
+
+    /** A HyperDAS intervened graph of {@code mode} ("soft", "one-to-many", "one-to-one"). */
+    public Intervened hyperdas(String mode, InferenceInputs x) throws OrtException {
+        Map<String, FloatTensor> out = run(file(GraphSpec.HYPERDAS_INTERVENED, mode), hyperdasFeeds(x));
+        return new Intervened(out.get("logits"), out.get("selection"), out.get("subspace"));
+    }
+
+    /** hypernetwork.onnx: the soft selection and the subspace. */
+    public Map<String, FloatTensor> hypernetwork(InferenceInputs x) throws OrtException {
+        return run(file(GraphSpec.HYPERDAS_HYPERNETWORK, null), hyperdasFeeds(x));
+    }
+
+    /**
+     * The das/mdas (or patching) intervened graph with one site per example at the last entity
+     * tokens; logits [batch, base_seq, vocab].
+     *
+     * @param attribute index into the manifest's attributes (ignored by patching)
+     */
+    public FloatTensor fixedSite(int attribute, InferenceInputs x) throws OrtException {
+        boolean patching = manifest.method().equals("patching");
+        String file = file(patching ? GraphSpec.PATCHING_INTERVENED : GraphSpec.DAS_INTERVENED, null);
+        int n = x.batch();
+        long[][] basePositions = new long[n][1];
+        long[][] sourcePositions = new long[n][1];
+        long[][] sites = new long[n][1];
+        for (int b = 0; b < n; b++) {
+            basePositions[b][0] = x.baseEntityLast()[b];
+            sourcePositions[b][0] = x.sourceEntityLast()[b];
+            sites[b][0] = 1;
+        }
+        Map<String, Object> in = new LinkedHashMap<>();
+        in.put("base_ids", x.baseIds());
+        in.put("base_mask", x.baseMask());
+        in.put("source_ids", x.sourceIds());
+        in.put("source_mask", x.sourceMask());
+        in.put("base_positions", basePositions);
+        in.put("source_positions", sourcePositions);
+        in.put("site_mask", sites);
+        if (!patching) {
+            if (attribute < 0 || attribute >= manifest.attributes().size()) {
+                throw new IllegalArgumentException("attribute index " + attribute + " outside [0, "
+                        + manifest.attributes().size() + ")");
+            }
+            in.put("attribute", (long) attribute);
+        }
+        return run(file, in).get("logits");
+    }
+
+    private static Map<String, Object> hyperdasFeeds(InferenceInputs x) {
+        Map<String, Object> in = new LinkedHashMap<>();
+        in.put("base_ids", x.baseIds());
+        in.put("base_mask", x.baseMask());
+        in.put("base_intervention_mask", x.baseInterventionMask());
+        in.put("source_ids", x.sourceIds());
+        in.put("source_mask", x.sourceMask());
+        in.put("source_intervention_mask", x.sourceInterventionMask());
+        in.put("instruction_ids", x.instructionIds());
+        in.put("instruction_mask", x.instructionMask());
+        return in;
+    }
+
+    @Override
+    public synchronized void close() throws OrtException {
+        for (OrtSession s : sessions.values()) {
+            s.close();
+        }
+        sessions.clear();
+        if (tokenizer != null) {
+            tokenizer.close();
+            tokenizer = null;
+        }
+    }
+}

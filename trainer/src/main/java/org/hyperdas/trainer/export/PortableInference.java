@@ -1,0 +1,185 @@
+package org.hyperdas.trainer.export;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.hyperdas.runtime.BadInputException;
+import org.hyperdas.runtime.hf.HfTokenizer;
+
+/**
+ * {@code hyperdas-run infer}: greedy answers of an exported model to one base prompt, without and
+ * with the intervention, and what the intervention selected. Each new token re-runs the
+ * full-sequence graph on the prompt plus the tokens so far; the new tokens are outside the
+ * intervention mask, so only the prompt's positions are ever written.
+ */
+public final class PortableInference {
+    private PortableInference() {
+    }
+
+    /**
+     * What to ask.
+     *
+     * @param mode hyperdas selection mode (soft, one-to-many, one-to-one); ignored otherwise
+     * @param attribute das/mdas: the manifest attribute ("city.Country" or "Country"), or null for
+     *     the instruction's
+     */
+    public record Request(String base, String source, String instruction, String mode, String attribute,
+            int maxNewTokens) {
+        public Request {
+            if (maxNewTokens < 1) {
+                throw new BadInputException("--max-new-tokens: expected at least 1, found " + maxNewTokens);
+            }
+        }
+    }
+
+    /** A selected (base position <- source position) pair and its weight. */
+    public record Selected(int basePosition, String baseToken, int sourcePosition, String sourceToken, double weight) {
+    }
+
+    /**
+     * The answers.
+     *
+     * @param variant the mode (hyperdas) or the attribute (das/mdas) that was used
+     * @param baseAnswer the target's own continuation
+     * @param intervenedAnswer the continuation with the intervention
+     * @param selected hyperdas: the heaviest selected pairs of the first step; das: the fixed site
+     */
+    public record Answer(String variant, String baseAnswer, String intervenedAnswer, List<Selected> selected) {
+    }
+
+    /** How many selected pairs an answer lists at most. */
+    public static final int TOP_PAIRS = 5;
+
+    public static Answer run(ExportedModel model, Request r) throws Exception {
+        HfTokenizer tok = model.tokenizer();
+        InferenceInputs x = InferenceInputs.of(tok, r.base(), r.source(), r.instruction());
+        long eos = tok.eosId().orElse(-1);
+        long[] prompt = x.baseIds()[0];
+
+        List<Long> plain = new ArrayList<>();
+        long[] ids = prompt;
+        for (int i = 0; i < r.maxNewTokens(); i++) {
+            long[][] mask = {ones(ids.length)};
+            ExportedModel.FloatTensor logits = model.targetLogits(new long[][] {ids}, mask);
+            long next = logits.argmax(0, ids.length - 1);
+            plain.add(next);
+            if (next == eos) {
+                break;
+            }
+            ids = Arrays.copyOf(ids, ids.length + 1);
+            ids[ids.length - 1] = next;
+        }
+
+        String method = model.manifest().method();
+        List<Long> intervened = new ArrayList<>();
+        List<Selected> selected = new ArrayList<>();
+        String variant;
+        if (method.equals("hyperdas")) {
+            String mode = r.mode() == null ? "soft" : r.mode();
+            if (!model.manifest().modes().contains(mode)) {
+                throw new BadInputException("--mode " + mode + ": the export has the modes "
+                        + model.manifest().modes());
+            }
+            variant = mode;
+            for (int i = 0; i < r.maxNewTokens(); i++) {
+                ExportedModel.Intervened out = model.hyperdas(mode, x);
+                int last = x.realBaseIds(0).length - 1;
+                long next = out.logits().argmax(0, last);
+                if (i == 0) {
+                    selected = topPairs(out.selection(), x, tok);
+                }
+                intervened.add(next);
+                if (next == eos) {
+                    break;
+                }
+                x = x.appendBaseTokens(new long[] {next});
+            }
+        } else {
+            int attribute = -1;
+            if (method.equals("patching")) {
+                variant = "patching";
+            } else {
+                attribute = attributeIndex(model.manifest(), r.attribute() != null ? r.attribute()
+                        : InferenceInputs.Instruction.parse(r.instruction()).attribute());
+                variant = model.manifest().attributes().get(attribute);
+            }
+            int b = (int) x.baseEntityLast()[0];
+            int s = (int) x.sourceEntityLast()[0];
+            selected = List.of(new Selected(b, tok.decode(new long[] {x.baseIds()[0][b]}), s,
+                    tok.decode(new long[] {x.sourceIds()[0][s]}), 1.0));
+            for (int i = 0; i < r.maxNewTokens(); i++) {
+                ExportedModel.FloatTensor logits = model.fixedSite(attribute, x);
+                long next = logits.argmax(0, x.realBaseIds(0).length - 1);
+                intervened.add(next);
+                if (next == eos) {
+                    break;
+                }
+                x = x.appendBaseTokens(new long[] {next});
+            }
+        }
+        return new Answer(variant, continuation(tok, prompt, plain), continuation(tok, prompt, intervened), selected);
+    }
+
+    /**
+     * The manifest index of an attribute given as "type.Attribute" or as "Attribute" (when only
+     * one entity type has it).
+     */
+    public static int attributeIndex(ExportManifest manifest, String name) {
+        List<String> all = manifest.attributes();
+        int exact = all.indexOf(name);
+        if (exact >= 0) {
+            return exact;
+        }
+        List<Integer> matches = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).endsWith("." + name)) {
+                matches.add(i);
+            }
+        }
+        if (matches.size() != 1) {
+            throw new BadInputException("--attribute " + name + ": expected one of the exported attributes " + all
+                    + (matches.isEmpty() ? "" : " (ambiguous: name the entity type too)"));
+        }
+        return matches.get(0);
+    }
+
+    /** The heaviest source-row (not SELF) weights over the visible base and source positions. */
+    static List<Selected> topPairs(ExportedModel.FloatTensor selection, InferenceInputs x, HfTokenizer tok) {
+        int rows = (int) selection.shape()[1];
+        int cols = (int) selection.shape()[2];
+        List<Selected> all = new ArrayList<>();
+        for (int i = 0; i < rows - 1; i++) {
+            if (x.sourceInterventionMask()[0][i] == 0) {
+                continue;
+            }
+            for (int j = 0; j < cols; j++) {
+                float w = selection.get(0, i, j);
+                if (x.baseInterventionMask()[0][j] != 0 && w > 0) {
+                    all.add(new Selected(j, tok.decode(new long[] {x.baseIds()[0][j]}), i,
+                            tok.decode(new long[] {x.sourceIds()[0][i]}), w));
+                }
+            }
+        }
+        all.sort(Comparator.comparingDouble(Selected::weight).reversed());
+        return List.copyOf(all.subList(0, Math.min(TOP_PAIRS, all.size())));
+    }
+
+    /** The decoded new tokens as they read after the prompt (leading space kept). */
+    static String continuation(HfTokenizer tok, long[] prompt, List<Long> generated) {
+        long[] all = Arrays.copyOf(prompt, prompt.length + generated.size());
+        for (int i = 0; i < generated.size(); i++) {
+            all[prompt.length + i] = generated.get(i);
+        }
+        String promptText = tok.decode(prompt, true);
+        String text = tok.decode(all, true);
+        return text.startsWith(promptText) ? text.substring(promptText.length())
+                : tok.decode(generated.stream().mapToLong(Long::longValue).toArray(), true);
+    }
+
+    private static long[] ones(int n) {
+        long[] a = new long[n];
+        Arrays.fill(a, 1);
+        return a;
+    }
+}
