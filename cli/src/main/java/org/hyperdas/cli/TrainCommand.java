@@ -1,14 +1,23 @@
 package org.hyperdas.cli;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.hyperdas.evaluation.leaderboard.Leaderboard;
 import org.hyperdas.evaluation.leaderboard.LeaderboardWriter;
 import org.hyperdas.evaluation.pairs.PairSplit;
 import org.hyperdas.evaluation.scoring.ScoreTable;
 import org.hyperdas.runtime.BadInputException;
+import org.hyperdas.runtime.hf.LlamaConfig;
+import org.hyperdas.runtime.ort.OrtEngine;
 import org.hyperdas.trainer.Experiment;
 import org.hyperdas.trainer.InterventionMethod;
 import org.hyperdas.trainer.MethodOptions;
@@ -116,6 +125,62 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Runs {@code method} here and the baselines, one after the other, on a second thread over a
+     * second opening of the model with {@code cores / 2} ONNX Runtime threads. The baselines' log
+     * is held back and printed when they are done, so it does not break the progress bar.
+     */
+    private List<Experiment.Run> runBesideBaselines(Experiment experiment, Path folder, InterventionMethod method,
+            MethodOptions options, List<String> baselineNames, MethodOptions baselineOptions, int cores)
+            throws Exception {
+        OrtEngine baselineEngine = target.engine().withIntraOpThreads(Math.max(1, cores / 2));
+        ByteArrayOutputStream held = new ByteArrayOutputStream();
+        PrintStream baselineLog = new PrintStream(held, true, StandardCharsets.UTF_8);
+        System.err.printf("%s: training beside %s (%d + %d ONNX Runtime threads); its log follows when done%n",
+                String.join(", ", baselineNames), method.name(), cores - cores / 2, Math.max(1, cores / 2));
+        ExecutorService pool = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "baselines");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Future<List<Experiment.Run>> baselines = pool.submit(() -> {
+                try (TargetModel second = TargetModel.open(folder, baselineEngine)) {
+                    Experiment beside = experiment.withTarget(second);
+                    List<Experiment.Run> r = new ArrayList<>();
+                    for (String b : baselineNames) {
+                        r.add(beside.run(MethodRegistry.get(b), baselineOptions, out.resolve(b), baselineLog));
+                    }
+                    return r;
+                }
+            });
+            List<Experiment.Run> runs = new ArrayList<>(experiment.runAll(method, options, out, System.err));
+            try {
+                runs.addAll(baselines.get());
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof Exception x) {
+                    throw x;
+                }
+                throw e;
+            } finally {
+                System.err.print(held.toString(StandardCharsets.UTF_8));
+            }
+            return runs;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Knowledge-model-sized targets (hidden size up to 1024, at most 8 blocks) train beside their baselines. */
+    static boolean smallTarget(Path folder) {
+        try {
+            LlamaConfig c = LlamaConfig.load(folder.resolve("config.json"));
+            return c.hiddenSize() <= 1024 && c.numHiddenLayers() <= 8;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** The baselines to run beside {@code --method}: mdas by default for hyperdas, none otherwise. */
     List<String> baselineMethods(boolean hyperdas) {
         if (baselines == null) {
@@ -165,7 +230,17 @@ final class TrainCommand implements Callable<Integer> {
             throw new BadInputException("--steps does not apply to hyperdas: it trains for --epochs passes over the"
                     + " training pairs (with --baselines, --steps sets the baselines' steps)");
         }
-        try (TargetModel model = TargetModel.open(target.modelFolder(!noPretrain), target.engine())) {
+        Path folder = target.modelFolder(!noPretrain);
+        OrtEngine engine = target.engine();
+        // Small targets on a multi-core CPU: the baselines train beside HyperDAS, each job on its own
+        // share of the cores (ONNX Runtime's threads gain little on models this small).
+        int cores = Runtime.getRuntime().availableProcessors();
+        boolean parallel = !baselineNames.isEmpty() && target.threads == null && cores >= 2
+                && !engine.device().isCuda() && smallTarget(folder);
+        if (parallel) {
+            engine = engine.withIntraOpThreads(cores - cores / 2);
+        }
+        try (TargetModel model = TargetModel.open(folder, engine)) {
             MethodOptions options = flags.resolve(layer, model.layers(), model.hiddenSize());
             if (hyperdas) {
                 HyperDasConfig d = HyperDasConfig.defaults(model.config());
@@ -183,13 +258,18 @@ final class TrainCommand implements Callable<Integer> {
             Experiment.Setup setup = new Experiment.Setup(data.source(flags.seed), evalSplits,
                     !data.noKnowledgeFilter, options.evalBatchSize());
             Experiment experiment = Experiment.prepare(model, setup, System.err);
-            List<Experiment.Run> runs = new ArrayList<>(experiment.runAll(m, options, out, System.err));
-            for (String b : baselineNames) {
-                MethodOptions d = DasDefaults.forModel(model.layers(), model.hiddenSize(), flags.seed);
-                MethodOptions bo = new MethodOptions(options.layer(), options.k(),
-                        flags.steps != null ? flags.steps : d.steps(), d.batchSize(),
-                        options.evalBatchSize(), d.lr(), d.warmupSteps(), flags.seed);
-                runs.add(experiment.run(MethodRegistry.get(b), bo, out.resolve(b), System.err));
+            MethodOptions d = DasDefaults.forModel(model.layers(), model.hiddenSize(), flags.seed);
+            MethodOptions baselineOptions = new MethodOptions(options.layer(), options.k(),
+                    flags.steps != null ? flags.steps : d.steps(), d.batchSize(), options.evalBatchSize(), d.lr(),
+                    d.warmupSteps(), flags.seed);
+            List<Experiment.Run> runs = new ArrayList<>();
+            if (parallel) {
+                runs.addAll(runBesideBaselines(experiment, folder, m, options, baselineNames, baselineOptions, cores));
+            } else {
+                runs.addAll(experiment.runAll(m, options, out, System.err));
+                for (String b : baselineNames) {
+                    runs.add(experiment.run(MethodRegistry.get(b), baselineOptions, out.resolve(b), System.err));
+                }
             }
             var stdout = spec.commandLine().getOut();
             for (int i = 0; i < runs.size(); i++) {

@@ -25,9 +25,17 @@ class HyperDasCliTest {
         Path out = dir.resolve("hd");
         Cli.Result r = Cli.run("train", "--model", model.toString(), "--no-knowledge-filter", "--entity-types", "city",
                 "--attributes", "Country", "--train-per-kind", "8", "--eval-per-kind", "4", "--epochs", "1",
-                "--batch-size", "4", "--k", "4", "--hypernet-layers", "1", "--layer", "1", "--threads", "1",
+                "--batch-size", "4", "--k", "4", "--hypernet-layers", "1", "--layer", "1",
                 "--progress-every", "2", "--steps", "3", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (cores >= 2) {
+            // A small target on several cores: the baseline trains beside HyperDAS, each on half the cores.
+            String soft = Files.readString(out.resolve("hyperdas-soft").resolve(RunFolder.CONFIG));
+            String mdas = Files.readString(out.resolve("mdas").resolve(RunFolder.CONFIG));
+            assertTrue(soft.contains("\"intra_op_threads\" : " + (cores - cores / 2)), soft);
+            assertTrue(mdas.contains("\"intra_op_threads\" : " + (cores / 2)), mdas);
+        }
         for (String label : List.of("hyperdas-soft", "hyperdas-one-to-many", "hyperdas-one-to-one", "mdas")) {
             assertTrue(r.out().contains("\n| " + label + " |"), "leaderboard row " + label + ":\n" + r.out());
             for (String f : RunFolder.FILES) {

@@ -90,6 +90,17 @@ public final class Experiment {
         return target;
     }
 
+    /**
+     * The same prepared pairs (and knowledge-filter report) over another opening of the same
+     * target model, e.g. one with its own ONNX Runtime threads, so two methods can run at once.
+     */
+    public Experiment withTarget(TargetModel other) {
+        if (!other.folder().toAbsolutePath().normalize().equals(target.folder().toAbsolutePath().normalize())) {
+            throw new IllegalArgumentException("withTarget: " + other.folder() + " is not " + target.folder());
+        }
+        return new Experiment(other, setup, train, eval, report);
+    }
+
     public PairSet train() {
         return train;
     }
@@ -215,6 +226,8 @@ public final class Experiment {
         c.put("knowledge_filter", filter);
         c.put("training", details);
         c.put("onnxruntime", OrtEngine.environment().getVersion());
+        c.put("device", target.engine().device().toString());
+        c.put("intra_op_threads", target.engine().intraOpThreads());
         return c;
     }
 
