@@ -11,18 +11,16 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 import org.hyperdas.cli.HyperdasRun;
+import org.hyperdas.evaluation.ravel.Entity;
 import org.hyperdas.evaluation.ravel.RavelLoader;
-import org.hyperdas.runtime.hf.LlamaConfig;
-import org.hyperdas.tests.reference.ReferenceLlama;
-import org.hyperdas.trainer.knowledge.KnowledgeCorpus;
-import org.hyperdas.trainer.tokenizer.WordLevelTokenizerBuilder;
+import org.hyperdas.tests.knowledge.KnowledgeCli;
 
 /**
  * One tiny trained hyperdas run, one mdas run and one patching run, and their exports, made once per test JVM and
- * shared by the export tests: a random 2-layer Llama (hidden 32) with a word-level tokenizer over
- * the embedded city facts, so prompts, entities and labels are real tokens; trained through the
- * CLI on a handful of city pairs (no knowledge filter: the random model knows nothing, the scores
- * mean nothing, the files are what is checked).
+ * shared by the export tests: a 2-layer Llama (hidden 32) with a word-level tokenizer, pretrained
+ * for a few seconds on the facts of 16 embedded cities, so prompts, entities and labels are real
+ * tokens and the model answers some pairs right; trained through the CLI on a handful of city pairs
+ * (no knowledge filter: every pair is scored, some correct, most cause pairs wrong).
  */
 final class ExportFixture {
     /** The trained runs and their exports. */
@@ -33,6 +31,9 @@ final class ExportFixture {
     /** What the CLI printed and returned. */
     record Result(int code, String out, String err) {
     }
+
+    /** Cities of the tiny RAVEL folder, besides Paris and Tokyo. */
+    static final int ENTITIES = 14;
 
     private static Runs runs;
 
@@ -53,9 +54,10 @@ final class ExportFixture {
         return runs;
     }
 
-    /** The data flags both runs use: two city attributes, a few pairs per kind. */
-    static List<String> dataFlags() {
-        return List.of("--no-knowledge-filter", "--entity-types", "city", "--attributes", "Country,Continent",
+    /** The data flags every run uses: two city attributes of the tiny RAVEL folder, a few pairs per kind. */
+    static List<String> dataFlags(Path ravel) {
+        return List.of("--ravel", ravel.toString(), "--no-knowledge-filter", "--entity-types", "city",
+                "--attributes", "Country,Continent",
                 "--train-per-kind", "6", "--eval-per-kind", "3", "--layer", "1", "--k", "4", "--batch-size", "4",
                 "--eval-batch-size", "8", "--threads", "2");
     }
@@ -63,26 +65,27 @@ final class ExportFixture {
     private static Runs make() throws IOException {
         Path root = Files.createTempDirectory("hyperdas-export-tests");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(root)));
-        Path model = tinyModel(root.resolve("model"));
+        Path ravel = tinyRavel(root.resolve("ravel"));
+        Path model = knowledgeModel(root.resolve("model"), ravel);
 
         Path hyperdas = root.resolve("runs").resolve("hyperdas");
         List<String> train = new ArrayList<>(List.of("train", "--model", model.toString(), "--out", hyperdas.toString(),
                 "--epochs", "1", "--hypernet-layers", "1", "--progress-every", "0", "--checkpoint-every", "0",
                 "--baselines", "none"));
-        train.addAll(dataFlags());
+        train.addAll(dataFlags(ravel));
         Result r = cli(train.toArray(String[]::new));
         check(r, "train hyperdas");
 
         Path mdas = root.resolve("runs").resolve("mdas");
         List<String> trainMdas = new ArrayList<>(List.of("train", "--method", "mdas", "--model", model.toString(),
                 "--out", mdas.toString(), "--steps", "4"));
-        trainMdas.addAll(dataFlags());
+        trainMdas.addAll(dataFlags(ravel));
         check(cli(trainMdas.toArray(String[]::new)), "train mdas");
 
         Path patching = root.resolve("runs").resolve("patching");
         List<String> patch = new ArrayList<>(List.of("train", "--method", "patching", "--model", model.toString(),
                 "--out", patching.toString()));
-        patch.addAll(dataFlags());
+        patch.addAll(dataFlags(ravel));
         check(cli(patch.toArray(String[]::new)), "train patching");
 
         Path hyperdasExport = root.resolve("exports").resolve("hyperdas");
@@ -101,18 +104,29 @@ final class ExportFixture {
         }
     }
 
-    /** A random tiny Llama folder whose word-level tokenizer knows every word of the embedded city facts. */
-    static Path tinyModel(Path folder) throws IOException {
-        WordLevelTokenizerBuilder tokens = new WordLevelTokenizerBuilder();
-        tokens.addAll(KnowledgeCorpus.of(List.of(RavelLoader.loadEmbedded("city"))).vocabularyTexts());
-        WordLevelTokenizerBuilder.Built built = tokens.build();
-        Files.createDirectories(folder);
-        built.write(folder);
-        LlamaConfig config = LlamaConfig.builder().hiddenSize(32).intermediateSize(64).numHiddenLayers(2)
-                .numAttentionHeads(4).numKeyValueHeads(2).headDim(8).vocabSize(built.vocabSize())
-                .maxPositionEmbeddings(256).rmsNormEps(1e-5).ropeTheta(10000.0).tieWordEmbeddings(true)
-                .bosTokenId(built.bosId()).eosTokenId(built.eosId()).torchDtype("float32").build();
-        return ReferenceLlama.random(config, 11).writeTo(folder);
+    /**
+     * A tiny RAVEL folder: the first {@link #ENTITIES} embedded cities and Paris and Tokyo, every
+     * attribute and template.
+     */
+    static Path tinyRavel(Path folder) throws IOException {
+        List<Entity> entities = new ArrayList<>();
+        for (Entity e : RavelLoader.loadEmbedded("city").entities()) {
+            if (entities.size() < ENTITIES || e.name().equals("Paris") || e.name().equals("Tokyo")) {
+                entities.add(e);
+            }
+        }
+        return KnowledgeCli.tinyRavel(folder, "city", entities);
+    }
+
+    /**
+     * A tiny Llama (2 layers, hidden 32) with a word-level tokenizer over the facts of {@code ravel},
+     * pretrained on them by {@code hyperdas-run pretrain} (a few seconds): it knows most of them.
+     */
+    static Path knowledgeModel(Path folder, Path ravel) {
+        check(cli("pretrain", "--ravel", ravel.toString(), "--out", folder.toString(), "--layers", "2", "--hidden",
+                "32", "--heads", "4", "--kv-heads", "2", "--epochs", "50", "--batch-size", "16", "--seed", "3",
+                "--checkpoint-every", "0", "--threads", "2"), "pretrain");
+        return folder;
     }
 
     static void deleteTree(Path root) {

@@ -15,7 +15,7 @@ import org.hyperdas.evaluation.ravel.RavelLoader;
 import org.hyperdas.evaluation.ravel.Template;
 
 /** In-process {@code hyperdas-run} and a tiny RAVEL folder for the knowledge-model CLI tests. */
-final class KnowledgeCli {
+public final class KnowledgeCli {
     record Result(int code, String out, String err) {}
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,10 +31,15 @@ final class KnowledgeCli {
 
     /** A RAVEL-format folder with the first {@code n} entities of an embedded entity type. */
     static Path tinyRavel(Path dir, String type, int n) throws IOException {
+        return tinyRavel(dir, type, RavelLoader.loadEmbedded(type).entities().subList(0, n));
+    }
+
+    /** A RAVEL-format folder with {@code entities} of an embedded entity type and all its templates. */
+    public static Path tinyRavel(Path dir, String type, List<Entity> entities) throws IOException {
         RavelDataset ds = RavelLoader.loadEmbedded(type);
         ObjectNode attrs = JSON.createObjectNode();
         ObjectNode entitySplit = JSON.createObjectNode();
-        for (Entity e : ds.entities().subList(0, n)) {
+        for (Entity e : entities) {
             ObjectNode values = attrs.putObject(e.name());
             e.values().forEach(values::put);
             entitySplit.put(e.name(), e.split().label());

@@ -1,6 +1,8 @@
 package org.hyperdas.trainer.export;
 
 import java.util.Arrays;
+import org.hyperdas.evaluation.batch.LongTensor;
+import org.hyperdas.evaluation.batch.PairBatch;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.hf.HfTokenizer;
 
@@ -59,6 +61,24 @@ public record InferenceInputs(long[][] baseIds, long[][] baseMask, long[][] base
                 new long[][] {through(b.length, baseLast)}, new long[][] {s}, new long[][] {ones(s.length)},
                 new long[][] {through(s.length, sourceLast)}, new long[][] {in}, new long[][] {ones(in.length)},
                 new long[] {baseLast}, new long[] {sourceLast});
+    }
+
+    /**
+     * The inputs of a batch of the in-process batcher, tensor for tensor (its padding included):
+     * the base sequence holds the teacher-forced text, prompt and label.
+     */
+    public static InferenceInputs of(PairBatch b) {
+        return new InferenceInputs(rows(b.baseIds()), rows(b.baseMask()), rows(b.baseInterventionMask()),
+                rows(b.sourceIds()), rows(b.sourceMask()), rows(b.sourceInterventionMask()), rows(b.instructionIds()),
+                rows(b.instructionMask()), b.baseEntityLast().toArray(), b.sourceEntityLast().toArray());
+    }
+
+    private static long[][] rows(LongTensor t) {
+        long[][] out = new long[t.dim(0)][];
+        for (int r = 0; r < out.length; r++) {
+            out[r] = t.row(r);
+        }
+        return out;
     }
 
     /** The text up to and including the first occurrence of {@code entity}. */
