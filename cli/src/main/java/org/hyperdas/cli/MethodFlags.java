@@ -25,7 +25,8 @@ final class MethodFlags {
 
     @Option(names = "--lr", paramLabel = "LR",
             description = "Peak learning rate (AdamW, linear warm-up and decay). Default: " + DasDefaults.LR
-                    + "; hyperdas: 4e-5 for the hypernetwork (R keeps 1e-3), cosine decay.")
+                    + "; hyperdas: the hypernetwork's (R has --rotation-lr): 1e-3 on small targets, 4e-5 (the paper's) from"
+                    + " hidden size 2048, cosine decay.")
     Double lr;
 
     @Option(names = "--warmup-steps", paramLabel = "N",

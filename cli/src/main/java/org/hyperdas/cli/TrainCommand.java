@@ -54,11 +54,13 @@ final class TrainCommand implements Callable<Integer> {
     Integer hypernetLayers;
 
     @Option(names = "--epochs", paramLabel = "N",
-            description = "hyperdas: passes over the training pairs. Default: 3.")
+            description = "hyperdas: passes over the training pairs. Default: 5 on small targets, 3 (the paper's) from"
+                    + " hidden size 2048.")
     Integer epochs;
 
     @Option(names = "--rotation-lr", paramLabel = "LR",
-            description = "hyperdas: learning rate of the shared subspace R. Default: 1e-3.")
+            description = "hyperdas: learning rate of the shared subspace R. Default: 3e-2 on small targets, 1e-3 (the"
+                    + " paper's) from hidden size 2048.")
     Double rotationLr;
 
     @Option(names = "--sparsity", split = ",", paramLabel = "W,S,E",
@@ -67,7 +69,8 @@ final class TrainCommand implements Callable<Integer> {
     List<Double> sparsity;
 
     @Option(names = "--loss-weights", split = ",", paramLabel = "C,I",
-            description = "hyperdas: loss weights of cause and isolate examples. Default: 3.5,0.5.")
+            description = "hyperdas: loss weights of cause and isolate examples. Default: 3.5,2.5 on small targets,"
+                    + " 3.5,0.5 (the paper's) from hidden size 2048.")
     List<Double> lossWeights;
 
     @Option(names = "--resume",
@@ -249,7 +252,7 @@ final class TrainCommand implements Callable<Integer> {
                         flags.lr != null ? flags.lr : d.hypernetLr(), flags.warmupSteps != null ? flags.warmupSteps : 0,
                         flags.seed);
                 m = new HyperDasMethod(HyperDasMethod.Settings.defaults()
-                        .withEpochs(epochs != null ? epochs : d.epochs()).withHypernetLayers(hypernetLayers)
+                        .withEpochs(epochs).withHypernetLayers(hypernetLayers)
                         .withWarmupSteps(flags.warmupSteps).withRotationLr(rotationLr).withSparsity(sparsity)
                         .withLossWeights(lossWeights)
                         .withCheckpoint(out.resolve("checkpoint.safetensors"), checkpointEvery, resume)

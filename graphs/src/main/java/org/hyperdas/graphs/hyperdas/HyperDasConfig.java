@@ -93,12 +93,38 @@ public record HyperDasConfig(
         }
     }
 
-    /** The defaults for {@code target} (see the field descriptions). */
+    /** Hidden size from which a target counts as large and gets the {@link #reference} training settings. */
+    public static final int LARGE_TARGET_HIDDEN = 2048;
+
+    /**
+     * The defaults for {@code target}: {@link #reference} for large targets (hidden size at least
+     * {@value #LARGE_TARGET_HIDDEN}, e.g. Llama3-8B), {@link #smallTarget} below that.
+     */
     public static HyperDasConfig defaults(LlamaConfig target) {
+        return target.hiddenSize() >= LARGE_TARGET_HIDDEN ? reference(target) : smallTarget(target);
+    }
+
+    /**
+     * HYPERDAS.md's training settings (hypernetwork lr 4e-5, R lr 1e-3, loss weights 3.5 / 0.5,
+     * 3 epochs), with the sizes scaled to {@code target} (see the field descriptions).
+     */
+    public static HyperDasConfig reference(LlamaConfig target) {
         int n = target.numHiddenLayers();
         int k = Math.max(1, Math.min(128, target.hiddenSize() / 4));
         return new HyperDasConfig(n / 2, k, Math.min(2, n), target.numAttentionHeads(), target.intermediateSize(),
                 0.02, 3.5, 0.5, 0.5, 0.15, 1.5, 4e-5, 0.01, 1e-3, 0.0, 4.0, 0.9, 0.999, 1e-8, 0.1, 3, 16, 3, 0);
+    }
+
+    /**
+     * The reference settings retuned for small targets such as the knowledge model (hidden 64,
+     * 4 blocks; the tuning runs are in trainer/HYPERDAS.md): hypernetwork lr 1e-3 and R lr 3e-2
+     * (a 64-wide hypernetwork trained from a model that itself learned at 3e-3 barely moves at
+     * 4e-5), isolate loss weight 2.5 (the shared subspace must leave the other attributes alone)
+     * and 5 epochs.
+     */
+    public static HyperDasConfig smallTarget(LlamaConfig target) {
+        HyperDasConfig r = reference(target);
+        return r.withLearningRates(1e-3, 3e-2).withLossWeights(3.5, 2.5).withTraining(r.batchSize(), 5);
     }
 
     /** Checks the sizes against the target: L in 0..n, N in 1..n, k &lt;= hidden. */

@@ -11,8 +11,8 @@ class HyperDasConfigTest {
     private static final LlamaConfig TARGET = HyperDasFixtures.target();
 
     @Test
-    void defaultsFollowTheReferenceScaledToTheTarget() {
-        HyperDasConfig c = HyperDasConfig.defaults(TARGET);
+    void referenceFollowsThePaperScaledToTheTarget() {
+        HyperDasConfig c = HyperDasConfig.reference(TARGET);
         assertEquals(1, c.layer()); // 3 blocks / 2
         assertEquals(4, c.subspaceDim()); // hidden 16 / 4
         assertEquals(2, c.hypernetLayers());
@@ -26,6 +26,26 @@ class HyperDasConfigTest {
         assertEquals(4.0, c.clipNorm());
         assertEquals(0.1, c.selfClamp());
         assertEquals(16, c.batchSize());
+        assertEquals(3, c.epochs());
+    }
+
+    @Test
+    void smallTargetsGetTheRetunedTrainingSettingsAndLargeOnesTheReference() {
+        HyperDasConfig small = HyperDasConfig.defaults(TARGET);
+        HyperDasConfig reference = HyperDasConfig.reference(TARGET);
+        assertEquals(HyperDasConfig.smallTarget(TARGET), small);
+        assertEquals(1e-3, small.hypernetLr());
+        assertEquals(3e-2, small.rotationLr());
+        assertEquals(2.5, small.isolateWeight());
+        assertEquals(5, small.epochs());
+        assertEquals(reference.withLearningRates(1e-3, 3e-2).withLossWeights(3.5, 2.5).withTraining(16, 5), small,
+                "only the training settings differ from the reference");
+        LlamaConfig large = LlamaConfig.builder().hiddenSize(4096).intermediateSize(14336).numHiddenLayers(32)
+                .numAttentionHeads(32).numKeyValueHeads(8).vocabSize(128256).build();
+        assertEquals(HyperDasConfig.reference(large), HyperDasConfig.defaults(large));
+        assertEquals(4e-5, HyperDasConfig.defaults(large).hypernetLr());
+        assertEquals(16, HyperDasConfig.defaults(large).layer()); // 32 blocks / 2
+        assertEquals(128, HyperDasConfig.defaults(large).subspaceDim());
     }
 
     @Test

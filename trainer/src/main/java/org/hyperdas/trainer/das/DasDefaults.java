@@ -1,5 +1,6 @@
 package org.hyperdas.trainer.das;
 
+import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import org.hyperdas.trainer.MethodOptions;
 
 /**
@@ -16,13 +17,20 @@ public final class DasDefaults {
     public static final int EVAL_BATCH_SIZE = 64;
     public static final double LR = 3e-2;
     public static final int WARMUP_STEPS = 20;
+    /** Hidden size from which a model counts as large (HyperDasConfig.LARGE_TARGET_HIDDEN). */
+    public static final int LARGE_HIDDEN = HyperDasConfig.LARGE_TARGET_HIDDEN;
 
     private DasDefaults() {
     }
 
-    /** The defaults, with layer and k capped by a model of {@code layers} blocks and {@code hidden} size. */
+    /**
+     * The defaults for a model of {@code layers} blocks and {@code hidden} size: layer {@value #LAYER}
+     * (found by the sweep on the knowledge model) for small models, the middle block
+     * ({@code layers / 2}) for large ones (hidden size at least {@value #LARGE_HIDDEN}, where the
+     * sweep is yours to run); k capped by the hidden size.
+     */
     public static MethodOptions forModel(int layers, int hidden, long seed) {
-        return new MethodOptions(Math.min(LAYER, layers), Math.min(K, hidden), STEPS, BATCH_SIZE, EVAL_BATCH_SIZE, LR,
-                WARMUP_STEPS, seed);
+        int layer = hidden >= LARGE_HIDDEN ? layers / 2 : Math.min(LAYER, layers);
+        return new MethodOptions(layer, Math.min(K, hidden), STEPS, BATCH_SIZE, EVAL_BATCH_SIZE, LR, WARMUP_STEPS, seed);
     }
 }

@@ -81,8 +81,8 @@ public final class HyperDasMethod implements InterventionMethod {
      * Settings beyond {@link MethodOptions}.
      *
      * @param hypernetLayers N, or null for the default (HyperDasConfig.defaults)
-     * @param epochs passes over the training pairs
-     * @param rotationLr learning rate of R, or null for the default (1e-3)
+     * @param epochs passes over the training pairs, or null for the default (HyperDasConfig.defaults)
+     * @param rotationLr learning rate of R, or null for the default (HyperDasConfig.defaults)
      * @param warmupSteps lr warm-up steps, or null for 10% of the steps
      * @param checkpoint checkpoint file, or null for none
      * @param checkpointEvery steps between checkpoints (0: only at the end)
@@ -94,11 +94,11 @@ public final class HyperDasMethod implements InterventionMethod {
      *     the default
      * @param lossWeights the (cause, isolate) loss weights, or null for the default
      */
-    public record Settings(Integer hypernetLayers, int epochs, Double rotationLr, Integer warmupSteps, Path checkpoint,
+    public record Settings(Integer hypernetLayers, Integer epochs, Double rotationLr, Integer warmupSteps, Path checkpoint,
             int checkpointEvery, boolean resume, int progressEvery, long stopAfter, List<Double> sparsity,
             List<Double> lossWeights) {
         public Settings {
-            if (epochs < 1 || checkpointEvery < 0 || progressEvery < 0 || stopAfter < 0
+            if ((epochs != null && epochs < 1) || checkpointEvery < 0 || progressEvery < 0 || stopAfter < 0
                     || (warmupSteps != null && warmupSteps < 0) || (hypernetLayers != null && hypernetLayers < 1)
                     || (rotationLr != null && !(rotationLr >= 0))) {
                 throw new BadInputException("invalid HyperDAS settings: epochs " + epochs + ", hypernet layers "
@@ -118,10 +118,10 @@ public final class HyperDasMethod implements InterventionMethod {
         }
 
         public static Settings defaults() {
-            return new Settings(null, 3, null, null, null, 100, false, 20, 0, null, null);
+            return new Settings(null, null, null, null, null, 100, false, 20, 0, null, null);
         }
 
-        public Settings withEpochs(int e) {
+        public Settings withEpochs(Integer e) {
             return new Settings(hypernetLayers, e, rotationLr, warmupSteps, checkpoint, checkpointEvery, resume,
                     progressEvery, stopAfter, sparsity, lossWeights);
         }
@@ -203,15 +203,15 @@ public final class HyperDasMethod implements InterventionMethod {
 
     @Override
     public String optimizer() {
-        return "AdamW in two groups (hypernetwork lr --lr, weight decay 0.01; R lr 1e-3, no decay), grad-norm clip"
-                + " 4.0, linear warm-up then cosine decay";
+        return "AdamW in two groups (hypernetwork: lr --lr, weight decay 0.01; R: lr --rotation-lr, no decay),"
+                + " grad-norm clip 4.0, linear warm-up then cosine decay (values in training.hyperdas)";
     }
 
     /** The HyperDAS configuration for {@code target} under these options and settings. */
     public HyperDasConfig config(TargetModel target, MethodOptions o) {
         HyperDasConfig d = HyperDasConfig.defaults(target.config());
         try {
-            HyperDasConfig c = d.withLayer(o.layer()).withSubspaceDim(o.k()).withTraining(o.batchSize(), settings.epochs())
+            HyperDasConfig c = d.withLayer(o.layer()).withSubspaceDim(o.k()).withTraining(o.batchSize(), settings.epochs() != null ? settings.epochs() : d.epochs())
                     .withSeed(o.seed()).withLearningRates(o.lr(),
                             settings.rotationLr() != null ? settings.rotationLr() : d.rotationLr());
             if (settings.hypernetLayers() != null) {
@@ -278,7 +278,7 @@ public final class HyperDasMethod implements InterventionMethod {
         }
         int bs = o.batchSize();
         long perEpoch = (pool.size() + bs - 1) / bs;
-        long total = perEpoch * settings.epochs();
+        long total = perEpoch * config.epochs();
         long warmup = settings.warmupSteps() != null ? Math.min(settings.warmupSteps(), total) : total / 10;
         LrSchedule schedule = LrSchedule.cosine(warmup, total);
         Map<String, float[]> init = HyperDasParameters.initialFloats(target.config(), config,
@@ -286,7 +286,7 @@ public final class HyperDasMethod implements InterventionMethod {
         long cause = pool.stream().filter(p -> p.kind() == PairKind.CAUSE).count();
         log.printf("hyperdas: %d training pairs (%d cause, %d isolate), %d %s monitor pairs; %d steps (%d epochs x %d),"
                 + " batch %d, layer %d, k %d, hypernetwork %d layers, %d parameters%n", pool.size(), cause,
-                pool.size() - cause, monitor.size(), heldOut ? "held-out" : "training", total, settings.epochs(),
+                pool.size() - cause, monitor.size(), heldOut ? "held-out" : "training", total, config.epochs(),
                 perEpoch, bs, config.layer(), config.subspaceDim(), config.hypernetLayers(),
                 shapes(graphs).values().stream().mapToLong(HyperDasMethod::count).sum());
         TrainingGraph training = graphs.training();
@@ -374,7 +374,7 @@ public final class HyperDasMethod implements InterventionMethod {
                 if (settings.progressEvery() > 0 && (done % settings.progressEvery() == 0 || end)) {
                     double[] acc = trained.monitor(monitorBatch, step);
                     progress.report(done, String.format("epoch %d/%d, loss %.4f, ce %.4f, sparsity %.4f (weight %.2f),"
-                            + " %s cause %s isolate %s", epoch + 1, settings.epochs(), lossSum / sums, ceSum / sums,
+                            + " %s cause %s isolate %s", epoch + 1, config.epochs(), lossSum / sums, ceSum / sums,
                             spSum / sums, sparsity.get(0), heldOut ? "held-out" : "train-batch", pct(acc[0]),
                             pct(acc[1])));
                     lossSum = 0;
@@ -398,7 +398,7 @@ public final class HyperDasMethod implements InterventionMethod {
             d.put("total_steps", total);
             d.put("steps_done", step.steps());
             d.put("resumed_at", resumedAt);
-            d.put("epochs", settings.epochs());
+            d.put("epochs", config.epochs());
             d.put("warmup_steps", warmup);
             d.put("train_pairs", pool.size());
             d.put("monitor_pairs", monitor.size());
