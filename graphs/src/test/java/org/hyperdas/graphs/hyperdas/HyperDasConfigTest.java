@@ -38,7 +38,9 @@ class HyperDasConfigTest {
         assertEquals(3e-2, small.rotationLr());
         assertEquals(2.5, small.isolateWeight());
         assertEquals(5, small.epochs());
-        assertEquals(reference.withLearningRates(1e-3, 3e-2).withLossWeights(3.5, 2.5).withTraining(16, 5), small,
+        assertEquals(0.1, small.sparsityWarmup());
+        assertEquals(reference.withLearningRates(1e-3, 3e-2).withLossWeights(3.5, 2.5).withSparsity(0.1, 0.15, 1.5)
+                .withTraining(16, 5), small,
                 "only the training settings differ from the reference");
         LlamaConfig large = LlamaConfig.builder().hiddenSize(4096).intermediateSize(14336).numHiddenLayers(32)
                 .numAttentionHeads(32).numKeyValueHeads(8).vocabSize(128256).build();
@@ -50,7 +52,7 @@ class HyperDasConfigTest {
 
     @Test
     void sparsityWeightIsZeroThroughTheWarmupThenRampsLinearly() {
-        HyperDasConfig c = HyperDasConfig.defaults(TARGET); // 50% warm-up, 0.15 -> 1.5
+        HyperDasConfig c = HyperDasConfig.reference(TARGET); // 50% warm-up, 0.15 -> 1.5
         assertEquals(0.0, c.sparsityWeight(0, 100));
         assertEquals(0.0, c.sparsityWeight(49, 100));
         assertEquals(0.15, c.sparsityWeight(50, 100), 1e-12);
