@@ -37,7 +37,7 @@ public final class TrainingProgress implements AutoCloseable {
         ProgressBar bar = null;
         if (interactive) {
             bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total)
-                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setUnit(" steps", 1)
+                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
                     .showSpeed().setSpeedUnit(ChronoUnit.SECONDS).startsFrom(initial, Duration.ZERO).build();
         }
         return new TrainingProgress(task, total, initial, log, bar);
@@ -55,17 +55,18 @@ public final class TrainingProgress implements AutoCloseable {
     }
 
     /**
-     * Reports {@code done} steps with {@code message} (e.g. "loss 2.31, held-out cause 60%
-     * isolate 80%"): moves the bar, or prints {@code task: step done/total, message, rate, ETA}.
+     * Reports {@code done} steps: the bar shows {@code brief} after it (keep it short, e.g. "loss
+     * 2.31 cause 60% iso 80%", so the bar keeps its width on an 80-column terminal); a plain line
+     * reads {@code task: step done/total, full, rate, ETA}.
      */
-    public void report(long done, String message) {
+    public void report(long done, String brief, String full) {
         if (bar != null) {
             bar.stepTo(done);
-            bar.setExtraMessage(" " + message);
+            bar.setExtraMessage(" " + brief);
             return;
         }
         double rate = rate(done);
-        log.printf("%s: step %d/%d, %s, %.2f steps/s, ETA %s%n", task, done, total, message, rate,
+        log.printf("%s: step %d/%d, %s, %.2f steps/s, ETA %s%n", task, done, total, full, rate,
                 eta((total - done) / rate));
     }
 

@@ -373,7 +373,8 @@ public final class HyperDasMethod implements InterventionMethod {
                 boolean end = done == total || done == settings.stopAfter();
                 if (settings.progressEvery() > 0 && (done % settings.progressEvery() == 0 || end)) {
                     double[] acc = trained.monitor(monitorBatch, step);
-                    progress.report(done, String.format("epoch %d/%d, loss %.4f, ce %.4f, sparsity %.4f (weight %.2f),"
+                    progress.report(done, String.format("loss %.2f cause %s iso %s", lossSum / sums, pct(acc[0]),
+                            pct(acc[1])), String.format("epoch %d/%d, loss %.4f, ce %.4f, sparsity %.4f (weight %.2f),"
                             + " %s cause %s isolate %s", epoch + 1, config.epochs(), lossSum / sums, ceSum / sums,
                             spSum / sums, sparsity.get(0), heldOut ? "held-out" : "train-batch", pct(acc[0]),
                             pct(acc[1])));
