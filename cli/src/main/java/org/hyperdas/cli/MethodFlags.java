@@ -30,7 +30,7 @@ final class MethodFlags {
     Double lr;
 
     @Option(names = "--warmup-steps", paramLabel = "N",
-            description = "Warm-up steps. Default: " + DasDefaults.WARMUP_STEPS + "; hyperdas: 10% of the steps.")
+            description = "Warm-up steps. Default: " + DasDefaults.WARMUP_STEPS + "; hyperdas: 10%% of the steps.")
     Integer warmupSteps;
 
     @Option(names = "--seed", defaultValue = "0",

@@ -40,7 +40,8 @@ import picocli.CommandLine.Spec;
                 + " parameters.safetensors, predictions.arrow, scores.json; prints the scores.",
             "Methods: hyperdas (the default: one hypernetwork for every attribute; scored with soft, one-to-many"
                 + " and one-to-one selection, written as run folders DIR/hyperdas-soft, DIR/hyperdas-one-to-many,"
-                + " DIR/hyperdas-one-to-one, with the checkpoint DIR/checkpoint.safetensors), patching (full-vector"
+                + " DIR/hyperdas-one-to-one, with the checkpoint DIR/checkpoint.safetensors, beside the --baselines"
+                + " (default mdas) in DIR/METHOD, and one leaderboard DIR/leaderboard.md|csv|html), patching (full-vector"
                 + " interchange, no training), das (one subspace per attribute, cause pairs), mdas (one subspace per"
                 + " attribute, cause and isolate pairs)."})
 final class TrainCommand implements Callable<Integer> {
@@ -87,7 +88,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--layer", paramLabel = "L",
             description = "Intervention site: the residual stream entering block L (0 = embedding output)."
-                    + " Default: the knowledge model's default layer (see the DAS note).")
+                    + " Default: 1 on small targets (the best layer of the MDAS sweep on the knowledge model, see"
+                    + " trainer/BASELINES.md), layers / 2 from hidden size 2048.")
     Integer layer;
 
     @Option(names = "--out", paramLabel = "DIR",
