@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.hyperdas.runtime.hf.HfTokenizer;
 import org.hyperdas.runtime.ort.OrtEngine;
 import org.hyperdas.trainer.export.ExportedModel;
 import org.hyperdas.trainer.export.PortableInference;
@@ -53,6 +54,24 @@ final class InferCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /**
+     * A text the tokenizer cannot round-trip has words outside its vocabulary (they become unknown
+     * tokens, so the model sees something else than the user typed). The knowledge model's
+     * word-level tokenizer, for one, knows sentence words with their leading space, as the RAVEL
+     * templates write them.
+     */
+    static void warnIfLossy(HfTokenizer tokenizer, String option, String text) {
+        if (tokenizer.decode(tokenizer.encode(text), true).equals(text)) {
+            return;
+        }
+        String hint = !text.startsWith(" ") && tokenizer.decode(tokenizer.encode(" " + text), true).equals(" " + text)
+                ? "; with a leading space it is (\" " + text + "\"), as in the RAVEL templates"
+                : "";
+        System.err.printf("note: %s \"%s\" does not survive tokenization (decoded back: \"%s\"): some words are"
+                + " not in the tokenizer's vocabulary%s%n", option, text, tokenizer.decode(tokenizer.encode(text), true),
+                hint);
+    }
+
     @Override
     public Integer call() throws Exception {
         PortableInference.Request request = new PortableInference.Request(base, source, instruction, mode, attribute,
@@ -63,6 +82,8 @@ final class InferCommand implements Callable<Integer> {
         try (ExportedModel model = ExportedModel.open(export, OrtEngine.create(device))) {
             method = model.manifest().method();
             layer = model.manifest().layer();
+            warnIfLossy(model.tokenizer(), "--base", base);
+            warnIfLossy(model.tokenizer(), "--source", source);
             a = PortableInference.run(model, request);
         }
         PrintWriter o = spec.commandLine().getOut();
