@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.hyperdas.evaluation.batch.Batcher;
-import org.hyperdas.evaluation.batch.LongTensor;
 import org.hyperdas.evaluation.batch.PairBatch;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.scoring.Outcome;
@@ -104,35 +103,25 @@ public final class InterventionRunner implements AutoCloseable {
     public static Map<String, OnnxTensor> feeds(PairBatch b, boolean withSource, List<OnnxTensor> created)
             throws OrtException {
         Map<String, OnnxTensor> f = new HashMap<>();
-        put(f, created, InterventionGraph.BASE_IDS, b.baseIds());
-        put(f, created, InterventionGraph.BASE_MASK, b.baseMask());
-        put(f, created, InterventionGraph.LABEL_IDS, b.labelIds());
-        put(f, created, InterventionGraph.LABEL_POSITIONS, b.labelPositions());
-        put(f, created, InterventionGraph.LABEL_MASK, b.labelMask());
+        BatchFeeds.put(f, created, InterventionGraph.BASE_IDS, b.baseIds());
+        BatchFeeds.put(f, created, InterventionGraph.BASE_MASK, b.baseMask());
+        BatchFeeds.put(f, created, InterventionGraph.LABEL_IDS, b.labelIds());
+        BatchFeeds.put(f, created, InterventionGraph.LABEL_POSITIONS, b.labelPositions());
+        BatchFeeds.put(f, created, InterventionGraph.LABEL_MASK, b.labelMask());
         if (withSource) {
-            put(f, created, InterventionGraph.SOURCE_IDS, b.sourceIds());
-            put(f, created, InterventionGraph.SOURCE_MASK, b.sourceMask());
+            BatchFeeds.put(f, created, InterventionGraph.SOURCE_IDS, b.sourceIds());
+            BatchFeeds.put(f, created, InterventionGraph.SOURCE_MASK, b.sourceMask());
             long n = b.size();
-            f.put(InterventionGraph.BASE_POSITIONS, track(created, Tensors.tensor(b.baseEntityLast().data(), n, 1)));
+            f.put(InterventionGraph.BASE_POSITIONS, BatchFeeds.track(created, Tensors.tensor(b.baseEntityLast().data(), n, 1)));
             f.put(InterventionGraph.SOURCE_POSITIONS,
-                    track(created, Tensors.tensor(b.sourceEntityLast().data(), n, 1)));
+                    BatchFeeds.track(created, Tensors.tensor(b.sourceEntityLast().data(), n, 1)));
             LongBuffer ones = Tensors.longs(n);
             for (int i = 0; i < n; i++) {
                 ones.put(i, 1);
             }
-            f.put(InterventionGraph.SITE_MASK, track(created, Tensors.tensor(ones, n, 1)));
+            f.put(InterventionGraph.SITE_MASK, BatchFeeds.track(created, Tensors.tensor(ones, n, 1)));
         }
         return f;
-    }
-
-    private static void put(Map<String, OnnxTensor> f, List<OnnxTensor> created, String name, LongTensor t)
-            throws OrtException {
-        f.put(name, track(created, Tensors.tensor(t.data(), t.shape())));
-    }
-
-    private static OnnxTensor track(List<OnnxTensor> created, OnnxTensor t) {
-        created.add(t);
-        return t;
     }
 
     /**
@@ -148,7 +137,7 @@ public final class InterventionRunner implements AutoCloseable {
                 if (rotation == null) {
                     throw new IllegalArgumentException("a ROTATION runner needs R");
                 }
-                f.put(DasRotation.ROTATION, track(created,
+                f.put(DasRotation.ROTATION, BatchFeeds.track(created,
                         Tensors.tensor(rotation.duplicate().rewind(), target.hiddenSize(), k)));
             }
             try (OrtSession.Result r = session.run(f, outputs)) {

@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.hyperdas.evaluation.batch.Batcher;
-import org.hyperdas.evaluation.batch.LongTensor;
 import org.hyperdas.evaluation.batch.PairBatch;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.pairs.PairKind;
@@ -37,6 +36,7 @@ import org.hyperdas.runtime.ort.Tensors;
 import org.hyperdas.runtime.safetensors.SafetensorsWriter;
 import org.hyperdas.runtime.train.StepResult;
 import org.hyperdas.runtime.train.TrainStep;
+import org.hyperdas.trainer.BatchFeeds;
 import org.hyperdas.trainer.InterventionMethod;
 import org.hyperdas.trainer.MethodOptions;
 import org.hyperdas.trainer.PairSet;
@@ -476,28 +476,21 @@ public final class HyperDasMethod implements InterventionMethod {
     public static Map<String, OnnxTensor> feeds(PairBatch b, boolean training, List<OnnxTensor> created)
             throws OrtException {
         Map<String, OnnxTensor> f = new HashMap<>();
-        put(f, created, HyperDasGraphs.BASE_IDS, b.baseIds());
-        put(f, created, HyperDasGraphs.BASE_MASK, b.baseMask());
-        put(f, created, HyperDasGraphs.BASE_INTERVENTION_MASK, b.baseInterventionMask());
-        put(f, created, HyperDasGraphs.SOURCE_IDS, b.sourceIds());
-        put(f, created, HyperDasGraphs.SOURCE_MASK, b.sourceMask());
-        put(f, created, HyperDasGraphs.SOURCE_INTERVENTION_MASK, b.sourceInterventionMask());
-        put(f, created, HyperDasGraphs.INSTRUCTION_IDS, b.instructionIds());
-        put(f, created, HyperDasGraphs.INSTRUCTION_MASK, b.instructionMask());
-        put(f, created, HyperDasGraphs.LABEL_IDS, b.labelIds());
-        put(f, created, HyperDasGraphs.LABEL_MASK, b.labelMask());
-        put(f, created, HyperDasGraphs.LABEL_POSITIONS, b.labelPositions());
+        BatchFeeds.put(f, created, HyperDasGraphs.BASE_IDS, b.baseIds());
+        BatchFeeds.put(f, created, HyperDasGraphs.BASE_MASK, b.baseMask());
+        BatchFeeds.put(f, created, HyperDasGraphs.BASE_INTERVENTION_MASK, b.baseInterventionMask());
+        BatchFeeds.put(f, created, HyperDasGraphs.SOURCE_IDS, b.sourceIds());
+        BatchFeeds.put(f, created, HyperDasGraphs.SOURCE_MASK, b.sourceMask());
+        BatchFeeds.put(f, created, HyperDasGraphs.SOURCE_INTERVENTION_MASK, b.sourceInterventionMask());
+        BatchFeeds.put(f, created, HyperDasGraphs.INSTRUCTION_IDS, b.instructionIds());
+        BatchFeeds.put(f, created, HyperDasGraphs.INSTRUCTION_MASK, b.instructionMask());
+        BatchFeeds.put(f, created, HyperDasGraphs.LABEL_IDS, b.labelIds());
+        BatchFeeds.put(f, created, HyperDasGraphs.LABEL_MASK, b.labelMask());
+        BatchFeeds.put(f, created, HyperDasGraphs.LABEL_POSITIONS, b.labelPositions());
         if (training) {
-            put(f, created, HyperDasGraphs.IS_CAUSE, b.isCause());
+            BatchFeeds.put(f, created, HyperDasGraphs.IS_CAUSE, b.isCause());
         }
         return f;
-    }
-
-    private static void put(Map<String, OnnxTensor> f, List<OnnxTensor> created, String name, LongTensor t)
-            throws OrtException {
-        OnnxTensor x = Tensors.tensor(t.data(), t.shape());
-        created.add(x);
-        f.put(name, x);
     }
 
     /** A trained hypernetwork: evaluation sessions per selection mode, opened when first used. */
