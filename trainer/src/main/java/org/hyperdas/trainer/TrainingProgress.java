@@ -3,6 +3,7 @@ package org.hyperdas.trainer;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.Locale;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -67,16 +68,22 @@ public final class TrainingProgress implements AutoCloseable {
         }
         double rate = rate(done);
         log.printf("%s: step %d/%d, %s, %.2f steps/s, ETA %s%n", task, done, total, full, rate,
-                eta((total - done) / rate));
+                duration((total - done) / rate));
     }
 
-    /** {@code h:mm:ss}, or "-" when unknown. */
-    public static String eta(double seconds) {
+    /** A duration for progress reports: "42s", "3m07s", "1h05m"; "-" when unknown. */
+    public static String duration(double seconds) {
         if (!Double.isFinite(seconds) || seconds < 0) {
             return "-";
         }
         long s = Math.round(seconds);
-        return String.format("%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
+        if (s >= 3600) {
+            return String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60);
+        }
+        if (s >= 60) {
+            return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+        }
+        return s + "s";
     }
 
     @Override

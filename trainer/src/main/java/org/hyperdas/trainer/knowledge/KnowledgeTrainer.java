@@ -37,6 +37,7 @@ import org.hyperdas.runtime.safetensors.SafetensorsWriter;
 import org.hyperdas.runtime.train.StepResult;
 import org.hyperdas.runtime.train.TrainStep;
 import org.hyperdas.trainer.CacheDirs;
+import org.hyperdas.trainer.TrainingProgress;
 import org.hyperdas.trainer.tokenizer.WordLevelTokenizerBuilder;
 
 /**
@@ -390,18 +391,7 @@ public final class KnowledgeTrainer {
         double eta = stepsHere == 0 ? 0 : (stopAt - step) * seconds / stepsHere;
         log.printf(Locale.ROOT, "epoch %d/%d  step %,d/%,d  loss %.4f  acc %.3f  lr %.2e  %,.0f tok/s  ETA %s%n",
                 epoch + 1, options.epochs(), step, total, loss, accuracy, lr, tokens / Math.max(1e-9, seconds),
-                duration(eta));
-    }
-
-    static String duration(double seconds) {
-        long s = Math.round(seconds);
-        if (s >= 3600) {
-            return String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60);
-        }
-        if (s >= 60) {
-            return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
-        }
-        return s + "s";
+                TrainingProgress.duration(eta));
     }
 
     // ---------------------------------------------------------------- output folder
