@@ -1,5 +1,6 @@
 package org.hyperdas.graphs.hyperdas;
 
+import java.util.function.Consumer;
 import org.hyperdas.graphs.GraphBuildException;
 import org.hyperdas.runtime.hf.LlamaConfig;
 
@@ -168,101 +169,144 @@ public record HyperDasConfig(
 
     // ---- withers for the fields a run usually changes ----
 
+    /** A mutable copy of every field: the one place that lists the constructor's arguments in order. */
+    private static final class Fields {
+        int layer;
+        int subspaceDim;
+        int hypernetLayers;
+        int selectionHeads;
+        int householderIntermediate;
+        double initStd;
+        double causalWeight;
+        double isolateWeight;
+        double sparsityWarmup;
+        double sparsityStart;
+        double sparsityEnd;
+        double hypernetLr;
+        double hypernetWeightDecay;
+        double rotationLr;
+        double rotationWeightDecay;
+        double clipNorm;
+        double adamBeta1;
+        double adamBeta2;
+        double adamEps;
+        double selfClamp;
+        int accuracyTokens;
+        int batchSize;
+        int epochs;
+        long seed;
+
+        Fields(HyperDasConfig c) {
+            layer = c.layer;
+            subspaceDim = c.subspaceDim;
+            hypernetLayers = c.hypernetLayers;
+            selectionHeads = c.selectionHeads;
+            householderIntermediate = c.householderIntermediate;
+            initStd = c.initStd;
+            causalWeight = c.causalWeight;
+            isolateWeight = c.isolateWeight;
+            sparsityWarmup = c.sparsityWarmup;
+            sparsityStart = c.sparsityStart;
+            sparsityEnd = c.sparsityEnd;
+            hypernetLr = c.hypernetLr;
+            hypernetWeightDecay = c.hypernetWeightDecay;
+            rotationLr = c.rotationLr;
+            rotationWeightDecay = c.rotationWeightDecay;
+            clipNorm = c.clipNorm;
+            adamBeta1 = c.adamBeta1;
+            adamBeta2 = c.adamBeta2;
+            adamEps = c.adamEps;
+            selfClamp = c.selfClamp;
+            accuracyTokens = c.accuracyTokens;
+            batchSize = c.batchSize;
+            epochs = c.epochs;
+            seed = c.seed;
+        }
+
+        HyperDasConfig build() {
+            return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate,
+                    initStd, causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr,
+                    hypernetWeightDecay, rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps,
+                    selfClamp, accuracyTokens, batchSize, epochs, seed);
+        }
+    }
+
+    /** This configuration with {@code change} applied (validated again by the constructor). */
+    private HyperDasConfig with(Consumer<Fields> change) {
+        Fields f = new Fields(this);
+        change.accept(f);
+        return f.build();
+    }
+
     public HyperDasConfig withLayer(int v) {
-        return new HyperDasConfig(v, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, initStd,
-                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
-                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
-                batchSize, epochs, seed);
+        return with(f -> f.layer = v);
     }
 
     public HyperDasConfig withSubspaceDim(int v) {
-        return new HyperDasConfig(layer, v, hypernetLayers, selectionHeads, householderIntermediate, initStd,
-                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
-                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
-                batchSize, epochs, seed);
+        return with(f -> f.subspaceDim = v);
     }
 
     public HyperDasConfig withHypernetLayers(int v) {
-        return new HyperDasConfig(layer, subspaceDim, v, selectionHeads, householderIntermediate, initStd,
-                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
-                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
-                batchSize, epochs, seed);
+        return with(f -> f.hypernetLayers = v);
     }
 
     public HyperDasConfig withSelectionHeads(int v) {
-        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, v, householderIntermediate, initStd,
-                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
-                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
-                batchSize, epochs, seed);
+        return with(f -> f.selectionHeads = v);
     }
 
     public HyperDasConfig withHouseholderIntermediate(int v) {
-        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, v, initStd,
-                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
-                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
-                batchSize, epochs, seed);
+        return with(f -> f.householderIntermediate = v);
     }
 
     public HyperDasConfig withInitStd(double v) {
-        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, v,
-                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
-                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
-                batchSize, epochs, seed);
+        return with(f -> f.initStd = v);
     }
 
     public HyperDasConfig withLossWeights(double causal, double isolate) {
-        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, initStd,
-                causal, isolate, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
-                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
-                batchSize, epochs, seed);
+        return with(f -> {
+            f.causalWeight = causal;
+            f.isolateWeight = isolate;
+        });
     }
 
     public HyperDasConfig withSparsity(double warmup, double start, double end) {
-        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, initStd,
-                causalWeight, isolateWeight, warmup, start, end, hypernetLr, hypernetWeightDecay,
-                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
-                batchSize, epochs, seed);
+        return with(f -> {
+            f.sparsityWarmup = warmup;
+            f.sparsityStart = start;
+            f.sparsityEnd = end;
+        });
     }
 
     public HyperDasConfig withLearningRates(double hypernet, double rotation) {
-        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, initStd,
-                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernet, hypernetWeightDecay,
-                rotation, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
-                batchSize, epochs, seed);
+        return with(f -> {
+            f.hypernetLr = hypernet;
+            f.rotationLr = rotation;
+        });
     }
 
     public HyperDasConfig withWeightDecays(double hypernet, double rotation) {
-        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, initStd,
-                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernet,
-                rotationLr, rotation, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
-                batchSize, epochs, seed);
+        return with(f -> {
+            f.hypernetWeightDecay = hypernet;
+            f.rotationWeightDecay = rotation;
+        });
     }
 
     public HyperDasConfig withClipNorm(double v) {
-        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, initStd,
-                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
-                rotationLr, rotationWeightDecay, v, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
-                batchSize, epochs, seed);
+        return with(f -> f.clipNorm = v);
     }
 
     public HyperDasConfig withSelfClamp(double v) {
-        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, initStd,
-                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
-                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, v, accuracyTokens,
-                batchSize, epochs, seed);
+        return with(f -> f.selfClamp = v);
     }
 
     public HyperDasConfig withTraining(int newBatchSize, int newEpochs) {
-        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, initStd,
-                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
-                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
-                newBatchSize, newEpochs, seed);
+        return with(f -> {
+            f.batchSize = newBatchSize;
+            f.epochs = newEpochs;
+        });
     }
 
     public HyperDasConfig withSeed(long v) {
-        return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate, initStd,
-                causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr, hypernetWeightDecay,
-                rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens,
-                batchSize, epochs, v);
+        return with(f -> f.seed = v);
     }
 }
