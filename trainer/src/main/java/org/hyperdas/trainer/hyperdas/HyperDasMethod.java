@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 import org.hyperdas.evaluation.batch.Batcher;
 import org.hyperdas.evaluation.batch.PairBatch;
 import org.hyperdas.evaluation.pairs.Pair;
@@ -121,49 +122,84 @@ public final class HyperDasMethod implements InterventionMethod {
             return new Settings(null, null, null, null, null, 100, false, 20, 0, null, null);
         }
 
+        /** A mutable copy of every field. */
+        private static final class Fields {
+            Integer hypernetLayers;
+            Integer epochs;
+            Double rotationLr;
+            Integer warmupSteps;
+            Path checkpoint;
+            int checkpointEvery;
+            boolean resume;
+            int progressEvery;
+            long stopAfter;
+            List<Double> sparsity;
+            List<Double> lossWeights;
+
+            Fields(Settings s) {
+                hypernetLayers = s.hypernetLayers;
+                epochs = s.epochs;
+                rotationLr = s.rotationLr;
+                warmupSteps = s.warmupSteps;
+                checkpoint = s.checkpoint;
+                checkpointEvery = s.checkpointEvery;
+                resume = s.resume;
+                progressEvery = s.progressEvery;
+                stopAfter = s.stopAfter;
+                sparsity = s.sparsity;
+                lossWeights = s.lossWeights;
+            }
+        }
+
+        /**
+         * These settings with {@code change} applied (checked again by the constructor): the one
+         * place that lists the constructor's arguments in order.
+         */
+        private Settings with(Consumer<Fields> change) {
+            Fields f = new Fields(this);
+            change.accept(f);
+            return new Settings(f.hypernetLayers, f.epochs, f.rotationLr, f.warmupSteps, f.checkpoint,
+                    f.checkpointEvery, f.resume, f.progressEvery, f.stopAfter, f.sparsity, f.lossWeights);
+        }
+
         public Settings withEpochs(Integer e) {
-            return new Settings(hypernetLayers, e, rotationLr, warmupSteps, checkpoint, checkpointEvery, resume,
-                    progressEvery, stopAfter, sparsity, lossWeights);
+            return with(f -> f.epochs = e);
         }
 
         public Settings withHypernetLayers(Integer n) {
-            return new Settings(n, epochs, rotationLr, warmupSteps, checkpoint, checkpointEvery, resume, progressEvery,
-                    stopAfter, sparsity, lossWeights);
+            return with(f -> f.hypernetLayers = n);
         }
 
         public Settings withRotationLr(Double lr) {
-            return new Settings(hypernetLayers, epochs, lr, warmupSteps, checkpoint, checkpointEvery, resume,
-                    progressEvery, stopAfter, sparsity, lossWeights);
+            return with(f -> f.rotationLr = lr);
         }
 
         public Settings withCheckpoint(Path file, int every, boolean resumeIt) {
-            return new Settings(hypernetLayers, epochs, rotationLr, warmupSteps, file, every, resumeIt, progressEvery,
-                    stopAfter, sparsity, lossWeights);
+            return with(f -> {
+                f.checkpoint = file;
+                f.checkpointEvery = every;
+                f.resume = resumeIt;
+            });
         }
 
         public Settings withProgressEvery(int n) {
-            return new Settings(hypernetLayers, epochs, rotationLr, warmupSteps, checkpoint, checkpointEvery, resume, n,
-                    stopAfter, sparsity, lossWeights);
+            return with(f -> f.progressEvery = n);
         }
 
         public Settings withStopAfter(long n) {
-            return new Settings(hypernetLayers, epochs, rotationLr, warmupSteps, checkpoint, checkpointEvery, resume,
-                    progressEvery, n, sparsity, lossWeights);
+            return with(f -> f.stopAfter = n);
         }
 
         public Settings withWarmupSteps(Integer n) {
-            return new Settings(hypernetLayers, epochs, rotationLr, n, checkpoint, checkpointEvery, resume,
-                    progressEvery, stopAfter, sparsity, lossWeights);
+            return with(f -> f.warmupSteps = n);
         }
 
         public Settings withSparsity(List<Double> ramp) {
-            return new Settings(hypernetLayers, epochs, rotationLr, warmupSteps, checkpoint, checkpointEvery, resume,
-                    progressEvery, stopAfter, ramp, lossWeights);
+            return with(f -> f.sparsity = ramp);
         }
 
         public Settings withLossWeights(List<Double> weights) {
-            return new Settings(hypernetLayers, epochs, rotationLr, warmupSteps, checkpoint, checkpointEvery, resume,
-                    progressEvery, stopAfter, sparsity, weights);
+            return with(f -> f.lossWeights = weights);
         }
     }
 
