@@ -61,15 +61,19 @@ final class InferCommand implements Callable<Integer> {
      * templates write them.
      */
     static void warnIfLossy(HfTokenizer tokenizer, String option, String text) {
-        if (tokenizer.decode(tokenizer.encode(text), true).equals(text)) {
+        String back = roundTrip(tokenizer, text);
+        if (back.equals(text)) {
             return;
         }
-        String hint = !text.startsWith(" ") && tokenizer.decode(tokenizer.encode(" " + text), true).equals(" " + text)
+        String hint = !text.startsWith(" ") && roundTrip(tokenizer, " " + text).equals(" " + text)
                 ? "; with a leading space it is (\" " + text + "\"), as in the RAVEL templates"
                 : "";
         System.err.printf("note: %s \"%s\" does not survive tokenization (decoded back: \"%s\"): some words are"
-                + " not in the tokenizer's vocabulary%s%n", option, text, tokenizer.decode(tokenizer.encode(text), true),
-                hint);
+                + " not in the tokenizer's vocabulary%s%n", option, text, back, hint);
+    }
+
+    private static String roundTrip(HfTokenizer tokenizer, String text) {
+        return tokenizer.decode(tokenizer.encode(text), true);
     }
 
     @Override

@@ -151,12 +151,7 @@ final class TrainCommand implements Callable<Integer> {
         try {
             Future<List<Experiment.Run>> baselines = pool.submit(() -> {
                 try (TargetModel second = TargetModel.open(folder, baselineEngine)) {
-                    Experiment beside = experiment.withTarget(second);
-                    List<Experiment.Run> r = new ArrayList<>();
-                    for (String b : baselineNames) {
-                        r.add(beside.run(MethodRegistry.get(b), baselineOptions, out.resolve(b), baselineLog));
-                    }
-                    return r;
+                    return runBaselines(experiment.withTarget(second), baselineNames, baselineOptions, baselineLog);
                 }
             });
             List<Experiment.Run> runs = new ArrayList<>(experiment.runAll(method, options, out, System.err));
@@ -174,6 +169,16 @@ final class TrainCommand implements Callable<Integer> {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** Trains and scores each baseline into {@code out/NAME}, one after the other. */
+    private List<Experiment.Run> runBaselines(Experiment experiment, List<String> names, MethodOptions options,
+            PrintStream log) throws Exception {
+        List<Experiment.Run> runs = new ArrayList<>();
+        for (String b : names) {
+            runs.add(experiment.run(MethodRegistry.get(b), options, out.resolve(b), log));
+        }
+        return runs;
     }
 
     /** Knowledge-model-sized targets (hidden size up to 1024, at most 8 blocks) train beside their baselines. */
@@ -272,9 +277,7 @@ final class TrainCommand implements Callable<Integer> {
                 runs.addAll(runBesideBaselines(experiment, folder, m, options, baselineNames, baselineOptions, cores));
             } else {
                 runs.addAll(experiment.runAll(m, options, out, System.err));
-                for (String b : baselineNames) {
-                    runs.add(experiment.run(MethodRegistry.get(b), baselineOptions, out.resolve(b), System.err));
-                }
+                runs.addAll(runBaselines(experiment, baselineNames, baselineOptions, System.err));
             }
             var stdout = spec.commandLine().getOut();
             for (int i = 0; i < runs.size(); i++) {
