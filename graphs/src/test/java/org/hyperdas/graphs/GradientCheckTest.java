@@ -91,6 +91,12 @@ class GradientCheckTest {
     }
 
     static Stream<Case> cases() {
+        return Stream.of(elementwiseCases(), reductionAndMatMulCases(), dataMovementCases(), indexingCases())
+                .flatMap(s -> s);
+    }
+
+    /** Arithmetic, unary math, Where, Max/Min, Cast, Identity. */
+    private static Stream<Case> elementwiseCases() {
         return Stream.of(
                 new Case(ADD, "[2,3]+[2,3]", List.of(in("a", s(2, 3), 2, 3), in("b", s(2, 3), 2, 3)),
                         v -> v.get("a").add(v.get("b"))),
@@ -137,7 +143,12 @@ class GradientCheckTest {
                 // float32 rounding needs a larger step; the function is linear so h=1e-2 is exact.
                 new Case(CAST, "float64->float32->float64", List.of(in("x", s(2, 3), 2, 3)),
                         v -> v.get("x").cast(DType.FLOAT32).cast(DType.FLOAT64), 1e-2),
-                new Case(IDENTITY, "[2,3]", List.of(in("x", s(2, 3), 2, 3)), v -> v.get("x").identity()),
+                new Case(IDENTITY, "[2,3]", List.of(in("x", s(2, 3), 2, 3)), v -> v.get("x").identity()));
+    }
+
+    /** Reductions, MatMul (vectors, batches, a transposed weight), the Pow shortcuts. */
+    private static Stream<Case> reductionAndMatMulCases() {
+        return Stream.of(
                 new Case(REDUCE_SUM, "axis 1", List.of(in("x", s(2, 3, 2), 2, 3, 2)),
                         v -> v.get("x").reduceSum(false, 1)),
                 new Case(REDUCE_SUM, "axes 0,2 keepdims", List.of(in("x", s(2, 3, 2), 2, 3, 2)),
@@ -173,7 +184,12 @@ class GradientCheckTest {
                         List.of(in("a", s("batch", 2, 3), 2, 2, 3), in("w", s(4, 3), 4, 3)),
                         v -> v.get("a").matmul(v.get("w").transpose(1, 0))),
                 new Case(POW, "x^2", List.of(in("x", s(2, 3), 2, 3)), v -> v.get("x").pow(2)),
-                new Case(POW, "x^1", List.of(in("x", s(2, 3), 2, 3)), v -> v.get("x").pow(1)),
+                new Case(POW, "x^1", List.of(in("x", s(2, 3), 2, 3)), v -> v.get("x").pow(1)));
+    }
+
+    /** Transpose, Reshape, Unsqueeze/Squeeze, Concat, Split, Slice, Expand. */
+    private static Stream<Case> dataMovementCases() {
+        return Stream.of(
                 new Case(TRANSPOSE, "perm 2,0,1", List.of(in("x", s("batch", 3, 2), 2, 3, 2)),
                         v -> v.get("x").transpose(2, 0, 1)),
                 new Case(TRANSPOSE, "perm 2,0,1 then 1,0,2", List.of(in("x", s("batch", 3, 2), 2, 3, 2)),
@@ -217,7 +233,12 @@ class GradientCheckTest {
                 new Case(EXPAND, "[3,1] -> [2,3,4]", List.of(in("x", s(3, 1), 3, 1)),
                         v -> v.get("x").expand(v.get("x").graph().constantLongs(2, 3, 4))),
                 new Case(EXPAND, "[1,3] -> [batch,3]", List.of(in("x", s(1, 3), 1, 3), in("y", s("batch", 3), 2, 3)),
-                        v -> v.get("x").expand(v.get("y").shapeTensor()).mul(v.get("y"))),
+                        v -> v.get("x").expand(v.get("y").shapeTensor()).mul(v.get("y"))));
+    }
+
+    /** Gather, GatherElements, the softmax family, CumSum, Trilu, Pad. */
+    private static Stream<Case> indexingCases() {
+        return Stream.of(
                 new Case(GATHER, "axis 0 embedding, repeated ids",
                         List.of(in("e", s(5, 3), 5, 3), in("ids", INDICES_0_TO_4, s("batch", 4), 2, 4)),
                         v -> v.get("e").gather(v.get("ids"), 0)),

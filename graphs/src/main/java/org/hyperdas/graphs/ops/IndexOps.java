@@ -2,15 +2,11 @@ package org.hyperdas.graphs.ops;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.Dim;
-import org.hyperdas.graphs.Graph;
 import org.hyperdas.graphs.GraphBuildException;
-import org.hyperdas.graphs.Node;
-import org.hyperdas.graphs.Op;
 import org.hyperdas.graphs.Shape;
 import org.hyperdas.graphs.Value;
 import org.hyperdas.graphs.ValueType;

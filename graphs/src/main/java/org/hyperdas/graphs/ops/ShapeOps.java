@@ -1,7 +1,5 @@
 package org.hyperdas.graphs.ops;
 
-import static org.hyperdas.graphs.ops.GradientSupport.shapeTensor;
-
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,11 +8,8 @@ import java.util.List;
 import java.util.Set;
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.Dim;
-import org.hyperdas.graphs.Graph;
 import org.hyperdas.graphs.GraphBuildException;
 import org.hyperdas.graphs.HostTensor;
-import org.hyperdas.graphs.Node;
-import org.hyperdas.graphs.Op;
 import org.hyperdas.graphs.Shape;
 import org.hyperdas.graphs.Value;
 import org.hyperdas.graphs.ValueType;

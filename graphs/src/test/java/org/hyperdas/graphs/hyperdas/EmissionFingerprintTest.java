@@ -8,7 +8,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.hyperdas.graphs.DType;
-import org.hyperdas.graphs.Graph;
 import org.hyperdas.graphs.HostTensor;
 import org.hyperdas.graphs.Value;
 import org.hyperdas.graphs.llama.CausalLmLoss;
