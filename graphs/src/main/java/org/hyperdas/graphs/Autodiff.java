@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.hyperdas.graphs.ops.Gradients;
 
 /**
  * Reverse-mode differentiation on the IR: appends backward nodes to the graph and returns the
@@ -18,7 +19,8 @@ import java.util.Set;
  * floating-point values and the inputs an op marks differentiable; a {@code wrt} value with no
  * such path to the output is a {@link GraphBuildException} naming it (and the blocking node, if
  * the path exists but passes through an integer, bool or otherwise non-differentiable value).
- * Backward nodes are named under the scope "grad".
+ * Backward nodes are named under the scope "grad"; each node's come from its operator's rule in
+ * {@link Gradients}.
  */
 public final class Autodiff {
     private Autodiff() {
@@ -86,7 +88,7 @@ public final class Autodiff {
                 for (Value out : node.outputs()) {
                     outGrads.add(contributions.containsKey(out) ? sum(contributions.get(out)) : null);
                 }
-                List<Value> inGrads = node.op().vjp(node, Collections.unmodifiableList(outGrads), wanted);
+                List<Value> inGrads = Gradients.vjp(node, Collections.unmodifiableList(outGrads), wanted);
                 for (int j = 0; j < wanted.length; j++) {
                     if (!wanted[j]) {
                         continue;

@@ -10,7 +10,9 @@ public final class Node {
     private final List<Value> inputs;
     private final List<Value> outputs;
 
+    /** Checks the node against its op's declaration first (input and output counts, attributes). */
     Node(Graph graph, String name, Op op, List<Value> inputs, List<ValueType> outputTypes) {
+        op.schema().checkNode(op, inputs.size(), outputTypes.size(), op.attributes());
         this.name = name;
         this.op = op;
         this.inputs = List.copyOf(inputs);

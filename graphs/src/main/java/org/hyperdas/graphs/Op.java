@@ -2,22 +2,29 @@ package org.hyperdas.graphs;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import java.util.List;
+import org.hyperdas.graphs.ops.OnnxOperator;
 
 /**
- * An operator kind with its attributes. Everything about an op lives in its implementation: the
- * ONNX emission (type, domain, attributes), the shape rule (checked when the node is added) and
- * the vector-Jacobian product used by {@link Autodiff}. Op families live in
- * {@code org.hyperdas.graphs.ops}; the {@link Value} and {@link Graph} methods are the typed way
- * to apply them.
+ * An operator kind with its attributes. Its static metadata (ONNX type and domain, input and
+ * output counts, attribute kinds, differentiable inputs, opset) is one {@link OnnxOperator}
+ * declaration; an op adds its attribute values and its shape rule (checked when the node is
+ * added). The gradient rules are in {@link org.hyperdas.graphs.ops.Gradients}. The ops are the
+ * sealed families of {@code org.hyperdas.graphs.ops.OnnxOp}; the {@link Value} and {@link Graph}
+ * methods are the typed way to apply them.
  */
 public interface Op {
 
+    /** This op's declaration in the operator table. */
+    OnnxOperator schema();
+
     /** The ONNX op_type. */
-    String type();
+    default String type() {
+        return schema().opType();
+    }
 
     /** The ONNX domain; "" is the default domain. */
     default String domain() {
-        return "";
+        return schema().domain();
     }
 
     /**
@@ -32,17 +39,6 @@ public interface Op {
 
     /** Whether a gradient flows into input {@code index} (indices, shapes, masks: no). */
     default boolean isDifferentiable(int index) {
-        return false;
-    }
-
-    /**
-     * Appends the backward nodes of {@code node} to its graph.
-     *
-     * @param outputGrads the gradient of each output; null for an output no loss depends on
-     * @param wanted which inputs need a gradient (only differentiable inputs on a path to the loss)
-     * @return one gradient per input, null where not wanted
-     */
-    default List<Value> vjp(Node node, List<Value> outputGrads, boolean[] wanted) {
-        throw new GraphBuildException(type() + ": has no gradient");
+        return schema().isDifferentiable(index);
     }
 }

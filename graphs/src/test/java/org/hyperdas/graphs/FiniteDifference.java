@@ -120,6 +120,18 @@ public final class FiniteDifference {
         return worst;
     }
 
+    /** The float64 graph of {@code body} alone, with output "fd_y". */
+    public static Graph forwardGraph(List<Input> inputs, Function<Map<String, Value>, Value> body) {
+        return forwardGraph(inputs, body, DType.FLOAT64);
+    }
+
+    /** The graph of {@code body} alone with float inputs of {@code floatType}, output "fd_y". */
+    public static Graph forwardGraph(List<Input> inputs, Function<Map<String, Value>, Value> body, DType floatType) {
+        Graph forward = new Graph("forward");
+        forward.output("fd_y", body.apply(declare(forward, inputs, floatType)));
+        return forward;
+    }
+
     /** Random inputs, plus the loss weights "fd_w" shaped like the body's output at run time. */
     private static Map<String, HostTensor> feeds(List<Input> inputs, Function<Map<String, Value>, Value> body,
             Random random) throws Exception {
@@ -127,10 +139,8 @@ public final class FiniteDifference {
         for (Input in : inputs) {
             feeds.put(in.name(), fill(in, random));
         }
-        Graph forward = new Graph("forward");
-        forward.output("fd_y", body.apply(declare(forward, inputs, DType.FLOAT64)));
         long[] outShape;
-        try (GraphRunner r = GraphRunner.open(forward)) {
+        try (GraphRunner r = GraphRunner.open(forwardGraph(inputs, body))) {
             outShape = r.run(feeds).get("fd_y").shape();
         }
         feeds.put("fd_w", HostTensor.ofDoubles(uniform(random, count(outShape)), outShape));

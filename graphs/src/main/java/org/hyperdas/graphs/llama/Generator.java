@@ -106,34 +106,9 @@ public final class Generator implements AutoCloseable {
     public Result generate(List<long[]> prompts, GenerationOptions options, TokenListener listener)
             throws OrtException {
         int batch = prompts.size();
-        int promptLength = 0;
-        for (long[] p : prompts) {
-            if (p.length == 0) {
-                throw new IllegalArgumentException("Generator: an empty prompt (give at least BOS)");
-            }
-            promptLength = Math.max(promptLength, p.length);
-        }
-        Set<Long> stops = new HashSet<>();
-        if (options.stopTokens() != null) {
-            stops.addAll(options.stopTokens());
-        } else {
-            config.eosTokenId().forEach(id -> stops.add((long) id));
-        }
+        TokenWindow window = TokenWindow.leftPadded(prompts);
+        Set<Long> stops = stopTokens(options);
         TokenSampler sampler = new TokenSampler(options);
-        int vocab = config.vocabSize();
-
-        // Left-padded ids and mask, grown by one column per step.
-        int length = promptLength;
-        long[] ids = new long[batch * length];
-        long[] mask = new long[batch * length];
-        for (int b = 0; b < batch; b++) {
-            long[] p = prompts.get(b);
-            int pad = length - p.length;
-            System.arraycopy(p, 0, ids, b * length + pad, p.length);
-            for (int t = pad; t < length; t++) {
-                mask[b * length + t] = 1;
-            }
-        }
         List<List<Long>> generated = new ArrayList<>();
         for (int b = 0; b < batch; b++) {
             generated.add(new ArrayList<>());
@@ -141,53 +116,24 @@ public final class Generator implements AutoCloseable {
         boolean[] stopped = new boolean[batch];
         long start = System.nanoTime();
         int steps = 0;
-        long[] newIds = ids;
-        int newLength = length;
+        long[] newIds = window.ids();
+        int newLength = window.length();
         OrtSession.Result cache = null;
         try {
             while (steps < options.maxNewTokens() && !allTrue(stopped) && batch > 0) {
-                List<OnnxTensor> owned = new ArrayList<>();
-                Map<String, OnnxTensor> feeds = new HashMap<>(weightFeeds);
-                try {
-                    if (mode == Mode.KV_CACHE) {
-                        feeds.put(LlamaHooks.INPUT_IDS, own(owned, longTensor(newIds, batch, newLength)));
-                        addPast(feeds, owned, cache, batch);
-                    } else {
-                        feeds.put(LlamaHooks.INPUT_IDS, own(owned, longTensor(ids, batch, length)));
-                    }
-                    feeds.put(LlamaHooks.ATTENTION_MASK, own(owned, longTensor(mask, batch, length)));
-                    OrtSession.Result result = session.run(feeds);
-                    if (cache != null) {
-                        cache.close();
-                    }
-                    cache = result;
-                } finally {
-                    owned.forEach(OnnxTensor::close);
+                OrtSession.Result result = runStep(window, newIds, newLength, cache);
+                if (cache != null) {
+                    cache.close();
                 }
+                cache = result;
                 steps++;
                 float[] logits = floats(cache, LlamaHooks.NEXT_TOKEN_LOGITS);
                 if (mode == Mode.RECOMPUTE) {
                     cache.close();
                     cache = null;
                 }
-                long[] next = new long[batch];
-                for (int b = 0; b < batch; b++) {
-                    if (stopped[b]) {
-                        next[b] = ids[b * length + length - 1];
-                        continue;
-                    }
-                    next[b] = sampler.next(logits, b * vocab, vocab);
-                    generated.get(b).add(next[b]);
-                    if (listener != null) {
-                        listener.onToken(b, next[b]);
-                    }
-                    stopped[b] = stops.contains(next[b]);
-                }
-                ids = appendColumn(ids, batch, length, next);
-                long[] ones = new long[batch];
-                Arrays.fill(ones, 1);
-                mask = appendColumn(mask, batch, length, ones);
-                length++;
+                long[] next = nextTokens(logits, window, sampler, stops, stopped, generated, listener);
+                window = window.append(next);
                 newIds = next;
                 newLength = 1;
             }
@@ -198,6 +144,100 @@ public final class Generator implements AutoCloseable {
         }
         List<long[]> tokens = generated.stream().map(l -> l.stream().mapToLong(Long::longValue).toArray()).toList();
         return new Result(tokens, stopped, steps, System.nanoTime() - start);
+    }
+
+    /** The options' stop tokens, or the model's EOS ids when the options name none. */
+    private Set<Long> stopTokens(GenerationOptions options) {
+        Set<Long> stops = new HashSet<>();
+        if (options.stopTokens() != null) {
+            stops.addAll(options.stopTokens());
+        } else {
+            config.eosTokenId().forEach(id -> stops.add((long) id));
+        }
+        return stops;
+    }
+
+    /**
+     * One forward run: with the KV cache, only the new ids ({@code newLength} per row) and the
+     * previous presents; without, the whole window.
+     */
+    private OrtSession.Result runStep(TokenWindow window, long[] newIds, int newLength, OrtSession.Result cache)
+            throws OrtException {
+        int batch = window.batch();
+        List<OnnxTensor> owned = new ArrayList<>();
+        Map<String, OnnxTensor> feeds = new HashMap<>(weightFeeds);
+        try {
+            if (mode == Mode.KV_CACHE) {
+                feeds.put(LlamaHooks.INPUT_IDS, own(owned, longTensor(newIds, batch, newLength)));
+                addPast(feeds, owned, cache, batch);
+            } else {
+                feeds.put(LlamaHooks.INPUT_IDS, own(owned, longTensor(window.ids(), batch, window.length())));
+            }
+            feeds.put(LlamaHooks.ATTENTION_MASK, own(owned, longTensor(window.mask(), batch, window.length())));
+            return session.run(feeds);
+        } finally {
+            owned.forEach(OnnxTensor::close);
+        }
+    }
+
+    /**
+     * Samples the next token of each running row (rows in order, so the sampler's draws keep their
+     * order), records it and marks rows that hit a stop token; a stopped row repeats its last token.
+     */
+    private long[] nextTokens(float[] logits, TokenWindow window, TokenSampler sampler, Set<Long> stops,
+            boolean[] stopped, List<List<Long>> generated, TokenListener listener) {
+        int vocab = config.vocabSize();
+        long[] next = new long[window.batch()];
+        for (int b = 0; b < next.length; b++) {
+            if (stopped[b]) {
+                next[b] = window.lastToken(b);
+                continue;
+            }
+            next[b] = sampler.next(logits, b * vocab, vocab);
+            generated.get(b).add(next[b]);
+            if (listener != null) {
+                listener.onToken(b, next[b]);
+            }
+            stopped[b] = stops.contains(next[b]);
+        }
+        return next;
+    }
+
+    /** Left-padded ids and mask [batch, length], grown by one column per step. */
+    private record TokenWindow(int batch, int length, long[] ids, long[] mask) {
+        static TokenWindow leftPadded(List<long[]> prompts) {
+            int batch = prompts.size();
+            int length = 0;
+            for (long[] p : prompts) {
+                if (p.length == 0) {
+                    throw new IllegalArgumentException("Generator: an empty prompt (give at least BOS)");
+                }
+                length = Math.max(length, p.length);
+            }
+            long[] ids = new long[batch * length];
+            long[] mask = new long[batch * length];
+            for (int b = 0; b < batch; b++) {
+                long[] p = prompts.get(b);
+                int pad = length - p.length;
+                System.arraycopy(p, 0, ids, b * length + pad, p.length);
+                for (int t = pad; t < length; t++) {
+                    mask[b * length + t] = 1;
+                }
+            }
+            return new TokenWindow(batch, length, ids, mask);
+        }
+
+        long lastToken(int row) {
+            return ids[row * length + length - 1];
+        }
+
+        /** The window with {@code column} appended to the ids and a 1 to the mask. */
+        TokenWindow append(long[] column) {
+            long[] ones = new long[batch];
+            Arrays.fill(ones, 1);
+            return new TokenWindow(batch, length + 1, appendColumn(ids, batch, length, column),
+                    appendColumn(mask, batch, length, ones));
+        }
     }
 
     /** Past keys/values: the previous run's presents, or empty [batch, kv, 0, head_dim] tensors at first. */

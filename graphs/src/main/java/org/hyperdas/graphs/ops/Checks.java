@@ -18,9 +18,24 @@ final class Checks {
     static final Set<DType> INDICES = EnumSet.of(DType.INT32, DType.INT64);
     static final Set<DType> ALL = EnumSet.allOf(DType.class);
 
+    private static final Set<String> REDUCTIONS = Set.of("none", "add", "mul", "max", "min");
+
     private Checks() {
     }
 
+    /** A scatter's reduction attribute. */
+    static void reduction(String opType, String reduction) {
+        if (!REDUCTIONS.contains(reduction)) {
+            throw new GraphBuildException(opType + ": reduction '" + reduction + "' is not one of " + REDUCTIONS);
+        }
+    }
+
+    /** The input count {@code op}'s declaration allows. */
+    static void arity(Op op, List<Value> inputs) {
+        op.schema().checkInputs(inputs.size());
+    }
+
+    /** An exact count within the declared range, for ops whose form fixes it (Reduce with or without axes). */
     static void arity(Op op, List<Value> inputs, int expected) {
         if (inputs.size() != expected) {
             throw new GraphBuildException(op.type() + ": expects " + expected + " inputs, got " + inputs.size());

@@ -2,31 +2,18 @@ package org.hyperdas.graphs.ops;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.Dim;
-import org.hyperdas.graphs.Graph;
 import org.hyperdas.graphs.GraphBuildException;
-import org.hyperdas.graphs.Node;
-import org.hyperdas.graphs.Op;
 import org.hyperdas.graphs.Shape;
 import org.hyperdas.graphs.Value;
 import org.hyperdas.graphs.ValueType;
 
 /** Indexing ops (Gather, scatters), CumSum and Trilu. */
-public final class IndexOps {
-    private IndexOps() {
-    }
-
-    private static final Set<String> REDUCTIONS = Set.of("none", "add", "mul", "max", "min");
-
-    private static void checkReduction(String opType, String reduction) {
-        if (!REDUCTIONS.contains(reduction)) {
-            throw new GraphBuildException(opType + ": reduction '" + reduction + "' is not one of " + REDUCTIONS);
-        }
-    }
+public sealed interface IndexOps extends OnnxOp permits IndexOps.Gather, IndexOps.GatherElements, IndexOps.ScatterND,
+        IndexOps.ScatterElements, IndexOps.CumSum, IndexOps.Trilu {
 
     /**
      * numpy take along {@code axis}. Output: data dims before the axis, the indices' dims, data dims
@@ -34,15 +21,15 @@ public final class IndexOps {
      * CPU kernel runs in float32 and float64 and which sums repeated indices; indices must be
      * non-negative for it.
      */
-    public record Gather(int axis) implements Op {
+    record Gather(int axis) implements IndexOps {
         @Override
-        public String type() {
-            return "Gather";
+        public OnnxOperator schema() {
+            return OnnxOperator.GATHER;
         }
 
         @Override
         public List<ValueType> inferTypes(List<Value> in) {
-            Checks.arity(this, in, 2);
+            Checks.arity(this, in);
             Value data = in.get(0);
             Value indices = in.get(1);
             Checks.dtype(this, indices, Checks.INDICES);
@@ -63,63 +50,18 @@ public final class IndexOps {
         public List<AttributeProto> attributes() {
             return List.of(Attrs.intAttr("axis", axis));
         }
-
-        @Override
-        public boolean isDifferentiable(int index) {
-            return index == 0;
-        }
-
-        @Override
-        public List<Value> vjp(Node node, List<Value> grads, boolean[] wanted) {
-            Value data = node.input(0);
-            Value indices = node.input(1);
-            Value g = grads.get(0);
-            Graph graph = data.graph();
-            int r = data.rank();
-            int q = indices.rank();
-            int a = Shape.normalizeAxis(type(), axis, r);
-            // Scatter along axis 0: bring the indexed axis of data, and the index dims of g, to the front.
-            int[] gradPerm = new int[g.rank()];
-            int p = 0;
-            for (int i = a; i < a + q; i++) {
-                gradPerm[p++] = i;
-            }
-            for (int i = 0; i < a; i++) {
-                gradPerm[p++] = i;
-            }
-            for (int i = a + q; i < g.rank(); i++) {
-                gradPerm[p++] = i;
-            }
-            int[] dataPerm = new int[r];
-            dataPerm[0] = a;
-            for (int i = 0, j = 1; i < r; i++) {
-                if (i != a) {
-                    dataPerm[j++] = i;
-                }
-            }
-            Value updates = g.transpose(gradPerm); // no node when gradPerm is the identity
-            List<Dim> frontDims = Arrays.stream(dataPerm).mapToObj(i -> data.shape().dim(i)).toList();
-            Value zeros = graph.zeros(GradientSupport.shapeTensor(graph, new Shape(frontDims), data), g.dtype());
-            Value index64 = indices.dtype() == DType.INT64 ? indices : indices.cast(DType.INT64);
-            Value scattered = zeros.scatterND(index64.unsqueeze(q), updates, "add");
-            int[] inverse = new int[r];
-            for (int i = 0; i < r; i++) {
-                inverse[dataPerm[i]] = i;
-            }
-            return Arrays.asList(scattered.transpose(inverse), null); // no node when dataPerm is the identity
-        }
     }
 
     /** torch.gather: indices of data's rank pick one element each along {@code axis}. */
-    public record GatherElements(int axis) implements Op {
+    record GatherElements(int axis) implements IndexOps {
         @Override
-        public String type() {
-            return "GatherElements";
+        public OnnxOperator schema() {
+            return OnnxOperator.GATHER_ELEMENTS;
         }
 
         @Override
         public List<ValueType> inferTypes(List<Value> in) {
-            Checks.arity(this, in, 2);
+            Checks.arity(this, in);
             Value data = in.get(0);
             Value indices = in.get(1);
             Checks.dtype(this, indices, Checks.INDICES);
@@ -135,35 +77,22 @@ public final class IndexOps {
         public List<AttributeProto> attributes() {
             return List.of(Attrs.intAttr("axis", axis));
         }
-
-        @Override
-        public boolean isDifferentiable(int index) {
-            return index == 0;
-        }
-
-        @Override
-        public List<Value> vjp(Node node, List<Value> grads, boolean[] wanted) {
-            Value data = node.input(0);
-            Value scattered = GradientSupport.zerosLike(data)
-                    .scatterElements(node.input(1), grads.get(0), axis, "add");
-            return Arrays.asList(scattered, null);
-        }
     }
 
     /** Writes (or combines, per reduction) updates into a copy of data at index tuples; no gradient. */
-    public record ScatterND(String reduction) implements Op {
+    record ScatterND(String reduction) implements IndexOps {
         public ScatterND {
-            checkReduction("ScatterND", reduction);
+            Checks.reduction("ScatterND", reduction);
         }
 
         @Override
-        public String type() {
-            return "ScatterND";
+        public OnnxOperator schema() {
+            return OnnxOperator.SCATTER_ND;
         }
 
         @Override
         public List<ValueType> inferTypes(List<Value> in) {
-            Checks.arity(this, in, 3);
+            Checks.arity(this, in);
             Value data = in.get(0);
             Value indices = in.get(1);
             Value updates = in.get(2);
@@ -190,19 +119,19 @@ public final class IndexOps {
     }
 
     /** Element-wise scatter along an axis (inverse of GatherElements); no gradient. */
-    public record ScatterElements(int axis, String reduction) implements Op {
+    record ScatterElements(int axis, String reduction) implements IndexOps {
         public ScatterElements {
-            checkReduction("ScatterElements", reduction);
+            Checks.reduction("ScatterElements", reduction);
         }
 
         @Override
-        public String type() {
-            return "ScatterElements";
+        public OnnxOperator schema() {
+            return OnnxOperator.SCATTER_ELEMENTS;
         }
 
         @Override
         public List<ValueType> inferTypes(List<Value> in) {
-            Checks.arity(this, in, 3);
+            Checks.arity(this, in);
             Value data = in.get(0);
             Value indices = in.get(1);
             Value updates = in.get(2);
@@ -223,15 +152,15 @@ public final class IndexOps {
     }
 
     /** Running sum along {@code axis} (input 1 is the axis constant); the VJP is the reversed running sum. */
-    public record CumSum(int axis, boolean exclusive, boolean reverse) implements Op {
+    record CumSum(int axis, boolean exclusive, boolean reverse) implements IndexOps {
         @Override
-        public String type() {
-            return "CumSum";
+        public OnnxOperator schema() {
+            return OnnxOperator.CUM_SUM;
         }
 
         @Override
         public List<ValueType> inferTypes(List<Value> in) {
-            Checks.arity(this, in, 2);
+            Checks.arity(this, in);
             Checks.dtype(this, in.get(0), Checks.NUMERIC);
             Shape.normalizeAxis(type(), axis, in.get(0).rank());
             return List.of(ValueType.of(in.get(0).dtype(), in.get(0).shape()));
@@ -241,28 +170,18 @@ public final class IndexOps {
         public List<AttributeProto> attributes() {
             return List.of(Attrs.intAttr("exclusive", exclusive ? 1 : 0), Attrs.intAttr("reverse", reverse ? 1 : 0));
         }
-
-        @Override
-        public boolean isDifferentiable(int index) {
-            return index == 0;
-        }
-
-        @Override
-        public List<Value> vjp(Node node, List<Value> grads, boolean[] wanted) {
-            return Arrays.asList(grads.get(0).cumSum(axis, exclusive, !reverse), null);
-        }
     }
 
     /** Keeps the lower (or upper) triangle of the last two axes from diagonal k (input 1); linear. */
-    public record Trilu(boolean upper, long k) implements Op {
+    record Trilu(boolean upper, long k) implements IndexOps {
         @Override
-        public String type() {
-            return "Trilu";
+        public OnnxOperator schema() {
+            return OnnxOperator.TRILU;
         }
 
         @Override
         public List<ValueType> inferTypes(List<Value> in) {
-            Checks.arity(this, in, 2);
+            Checks.arity(this, in);
             Value x = in.get(0);
             Checks.dtype(this, x, Set.of(DType.FLOAT32, DType.FLOAT64, DType.INT64, DType.BOOL));
             if (x.rank() < 2) {
@@ -274,16 +193,6 @@ public final class IndexOps {
         @Override
         public List<AttributeProto> attributes() {
             return List.of(Attrs.intAttr("upper", upper ? 1 : 0));
-        }
-
-        @Override
-        public boolean isDifferentiable(int index) {
-            return index == 0;
-        }
-
-        @Override
-        public List<Value> vjp(Node node, List<Value> grads, boolean[] wanted) {
-            return Arrays.asList(node.output(0).graph().trilu(grads.get(0), upper, k), null);
         }
     }
 }

@@ -1,23 +1,16 @@
 package org.hyperdas.graphs.ops;
 
-import static org.hyperdas.graphs.ops.GradientSupport.unbroadcast;
-
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.hyperdas.graphs.Dim;
 import org.hyperdas.graphs.GraphBuildException;
-import org.hyperdas.graphs.Node;
-import org.hyperdas.graphs.Op;
 import org.hyperdas.graphs.Shape;
 import org.hyperdas.graphs.Value;
 import org.hyperdas.graphs.ValueType;
 
 /** MatMul and the softmax family. */
-public final class LinalgOps {
-    private LinalgOps() {
-    }
+public sealed interface LinalgOps extends OnnxOp permits LinalgOps.MatMul, LinalgOps.Softmax {
 
     /**
      * numpy matmul of any operands of rank >= 1: a 1-D left operand gets a leading 1, a 1-D right
@@ -26,7 +19,7 @@ public final class LinalgOps {
      * (ALL_OPT) fuses {@code MatMul(Transpose(A), b)} with a 1-D {@code b} into a FusedMatMul that
      * computes wrong numbers. The reshapes are free and their VJPs are exact.
      */
-    public static Value matmul(Value a, Value b) {
+    static Value matmul(Value a, Value b) {
         if (a.rank() != 1 && b.rank() != 1) {
             return a.graph().apply1(new MatMul(), a, b);
         }
@@ -52,15 +45,15 @@ public final class LinalgOps {
      * ONNX MatMul on operands of rank >= 2 (batch dims broadcast). 1-D operands are rejected: use
      * {@link #matmul} ({@code Value.matmul}), which promotes them explicitly.
      */
-    public record MatMul() implements Op {
+    record MatMul() implements LinalgOps {
         @Override
-        public String type() {
-            return "MatMul";
+        public OnnxOperator schema() {
+            return OnnxOperator.MATMUL;
         }
 
         @Override
         public List<ValueType> inferTypes(List<Value> in) {
-            Checks.arity(this, in, 2);
+            Checks.arity(this, in);
             Value a = in.get(0);
             Value b = in.get(1);
             Checks.dtype(this, a, Checks.NUMERIC);
@@ -91,56 +84,18 @@ public final class LinalgOps {
             return new Shape(s.dims().subList(0, s.rank() - 2));
         }
 
-        @Override
-        public boolean isDifferentiable(int index) {
-            return true;
-        }
-
-        @Override
-        public List<Value> vjp(Node node, List<Value> grads, boolean[] wanted) {
-            Value a = node.input(0);
-            Value b = node.input(1);
-            Value g = grads.get(0);
-            Value ga = null;
-            Value gb = null;
-            if (wanted[0]) {
-                ga = unbroadcast(g.matmul(b.transposeLastTwo()), a.shape());
-            }
-            if (wanted[1]) {
-                if (b.rank() == 2 && b.shape().isStatic()) {
-                    // A matrix shared by a batch of rows (a Linear layer on [batch, seq, in]): fold the
-                    // batch into the rows and make one GEMM, instead of a product per batch element
-                    // summed afterwards (which also materialises [batch, k, n]).
-                    long k = b.shape().dim(0).size();
-                    long n = b.shape().dim(1).size();
-                    Value rows = a.rank() == 2 ? a : a.reshape(-1, k);
-                    Value gRows = g.rank() == 2 ? g : g.reshape(-1, n);
-                    if (b.producer() != null && b.producer().op() instanceof ShapeOps.Transpose) {
-                        // b = Transpose(W), W [n, k] (a Linear's torch-layout weight): compute W's
-                        // gradient g^T a in W's own layout and return its transpose, which the
-                        // Transpose's VJP undoes without a node. No gradient-sized Transpose runs.
-                        gb = gRows.transposeLastTwo().matmul(rows).transposeLastTwo();
-                    } else {
-                        gb = rows.transposeLastTwo().matmul(gRows);
-                    }
-                } else {
-                    gb = unbroadcast(a.transposeLastTwo().matmul(g), b.shape());
-                }
-            }
-            return Arrays.asList(ga, gb);
-        }
     }
 
     /** Softmax or LogSoftmax along one axis. */
-    public record Softmax(int axis, boolean log) implements Op {
+    record Softmax(int axis, boolean log) implements LinalgOps {
         @Override
-        public String type() {
-            return log ? "LogSoftmax" : "Softmax";
+        public OnnxOperator schema() {
+            return log ? OnnxOperator.LOG_SOFTMAX : OnnxOperator.SOFTMAX;
         }
 
         @Override
         public List<ValueType> inferTypes(List<Value> in) {
-            Checks.arity(this, in, 1);
+            Checks.arity(this, in);
             Checks.dtype(this, in.get(0), Checks.FLOATS);
             Shape.normalizeAxis(type(), axis, in.get(0).rank());
             return List.of(in.get(0).type());
@@ -151,19 +106,5 @@ public final class LinalgOps {
             return List.of(Attrs.intAttr("axis", axis));
         }
 
-        @Override
-        public boolean isDifferentiable(int index) {
-            return true;
-        }
-
-        @Override
-        public List<Value> vjp(Node node, List<Value> grads, boolean[] wanted) {
-            Value g = grads.get(0);
-            Value y = node.output(0);
-            if (log) {
-                return List.of(g.sub(y.exp().mul(g.reduceSum(true, axis))));
-            }
-            return List.of(y.mul(g.sub(g.mul(y).reduceSum(true, axis))));
-        }
     }
 }

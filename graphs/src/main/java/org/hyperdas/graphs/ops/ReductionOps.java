@@ -7,28 +7,23 @@ import java.util.List;
 import java.util.Set;
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.Dim;
-import org.hyperdas.graphs.Graph;
-import org.hyperdas.graphs.Node;
-import org.hyperdas.graphs.Op;
 import org.hyperdas.graphs.Shape;
 import org.hyperdas.graphs.Value;
 import org.hyperdas.graphs.ValueType;
 
 /** Reductions over axes, and ArgMax. */
-public final class ReductionOps {
-    private ReductionOps() {
-    }
+public sealed interface ReductionOps extends OnnxOp permits ReductionOps.Reduce, ReductionOps.ArgMax {
 
-    public enum Kind {
-        SUM("ReduceSum", Checks.NUMERIC),
-        MEAN("ReduceMean", Checks.FLOATS),
-        MAX("ReduceMax", Checks.NUMERIC);
+    enum Kind {
+        SUM(OnnxOperator.REDUCE_SUM, Checks.NUMERIC),
+        MEAN(OnnxOperator.REDUCE_MEAN, Checks.FLOATS),
+        MAX(OnnxOperator.REDUCE_MAX, Checks.NUMERIC);
 
-        private final String type;
+        private final OnnxOperator schema;
         private final Set<DType> dtypes;
 
-        Kind(String type, Set<DType> dtypes) {
-            this.type = type;
+        Kind(OnnxOperator schema, Set<DType> dtypes) {
+            this.schema = schema;
             this.dtypes = dtypes;
         }
     }
@@ -37,17 +32,18 @@ public final class ReductionOps {
      * ReduceSum/Mean/Max over sorted, normalised axes (opset 18+: the axes are input 1, a constant;
      * no axes input means all axes, which only a rank-0 input uses).
      */
-    public record Reduce(Kind kind, List<Integer> axes, boolean keepdims) implements Op {
+    record Reduce(Kind kind, List<Integer> axes, boolean keepdims) implements ReductionOps {
 
         /** Normalises {@code axes} for a rank-{@code rank} input; none given means all axes. */
         public static Reduce of(Kind kind, int rank, boolean keepdims, int... axes) {
-            int[] normalized = axes.length == 0 ? GradientSupport.iota(rank) : Checks.normalizeAxes(kind.type, axes, rank);
+            int[] normalized = axes.length == 0 ? GradientSupport.iota(rank)
+                    : Checks.normalizeAxes(kind.schema.opType(), axes, rank);
             return new Reduce(kind, Arrays.stream(normalized).sorted().boxed().toList(), keepdims);
         }
 
         @Override
-        public String type() {
-            return kind.type;
+        public OnnxOperator schema() {
+            return kind.schema;
         }
 
         @Override
@@ -71,41 +67,17 @@ public final class ReductionOps {
             return List.of(Attrs.intAttr("keepdims", keepdims ? 1 : 0));
         }
 
-        @Override
-        public boolean isDifferentiable(int index) {
-            return index == 0;
-        }
-
-        @Override
-        public List<Value> vjp(Node node, List<Value> grads, boolean[] wanted) {
-            Value x = node.input(0);
-            Graph graph = x.graph();
-            Value gKept = keptDims(grads.get(0));
-            Value xShape = GradientSupport.shapeTensor(graph, x.shape(), x);
-            Value gx = switch (kind) {
-                case SUM -> gKept.expand(xShape);
-                case MEAN -> gKept.expand(xShape).div(reducedCount(x, node.output(0)));
-                case MAX -> {
-                    // Ties share the gradient equally, like torch.amax.
-                    Value hits = x.equal(keptDims(node.output(0))).cast(x.dtype());
-                    Value ties = hits.reduceSum(true, axesArray());
-                    yield hits.mul(gKept.div(ties));
-                }
-            };
-            return Arrays.asList(gx, null);
-        }
-
-        private int[] axesArray() {
+        int[] axesArray() {
             return axes.stream().mapToInt(Integer::intValue).toArray();
         }
 
         /** {@code v} (shaped like the output) with the reduced axes present as 1s. */
-        private Value keptDims(Value v) {
+        Value keptDims(Value v) {
             return keepdims || axes.isEmpty() ? v : v.unsqueeze(axesArray());
         }
 
         /** How many elements each output averages: static when the reduced dims are, else Size(x)/Size(y). */
-        private Value reducedCount(Value x, Value y) {
+        Value reducedCount(Value x, Value y) {
             long count = 1;
             for (int a : axes) {
                 Dim d = x.shape().dim(a);
@@ -119,15 +91,15 @@ public final class ReductionOps {
     }
 
     /** Index of the maximum along an axis, as int64; no gradient. */
-    public record ArgMax(int axis, boolean keepdims) implements Op {
+    record ArgMax(int axis, boolean keepdims) implements ReductionOps {
         @Override
-        public String type() {
-            return "ArgMax";
+        public OnnxOperator schema() {
+            return OnnxOperator.ARG_MAX;
         }
 
         @Override
         public List<ValueType> inferTypes(List<Value> in) {
-            Checks.arity(this, in, 1);
+            Checks.arity(this, in);
             Value x = in.get(0);
             Checks.dtype(this, x, Set.of(DType.FLOAT32, DType.FLOAT64, DType.INT32));
             int a = Shape.normalizeAxis(type(), axis, x.rank());
