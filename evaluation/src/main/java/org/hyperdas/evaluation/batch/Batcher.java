@@ -84,10 +84,30 @@ public final class Batcher {
 
     /** Tokenizes a list of pairs into one batch (all of them, whatever the batch size option). */
     public PairBatch batch(List<Pair> pairs) {
-        int b = pairs.size();
-        if (b == 0) {
+        if (pairs.isEmpty()) {
             throw new IllegalArgumentException("empty batch");
         }
+        return toTensors(pairs, align(pairs));
+    }
+
+    /**
+     * The token rows of a batch before padding.
+     *
+     * @param base         teacher-forced base tokens, cut after the kept label tokens
+     * @param label        the kept label tokens
+     * @param labelStart   index in {@code base} of each row's first label token
+     * @param baseEntity   position of the last entity token in {@code base}
+     * @param source       source prompt tokens
+     * @param sourceEntity position of the last entity token in {@code source}
+     * @param instruction  instruction tokens
+     */
+    private record Aligned(long[][] base, long[][] label, int[] labelStart, int[] baseEntity, long[][] source,
+            int[] sourceEntity, long[][] instruction) {
+    }
+
+    /** Tokenizes the pairs' texts and places the label and the last entity tokens. */
+    private Aligned align(List<Pair> pairs) {
+        int b = pairs.size();
         List<String> basePrompt = new ArrayList<>(b);
         List<String> baseFull = new ArrayList<>(b);
         List<String> basePrefix = new ArrayList<>(b);
@@ -134,6 +154,16 @@ public final class Batcher {
             baseEntity[i] = Math.min(lastEntityToken(bx[i], bf[i]), start - 1);
             sourceEntity[i] = lastEntityToken(sx[i], sp[i]);
         }
+        return new Aligned(base, label, labelStart, baseEntity, sp, sourceEntity, in);
+    }
+
+    /** Pads the rows into the batch tensors and their masks. */
+    private PairBatch toTensors(List<Pair> pairs, Aligned a) {
+        int b = pairs.size();
+        long[][] base = a.base();
+        long[][] label = a.label();
+        long[][] sp = a.source();
+        long[][] in = a.instruction();
         int tb = pad(max(base));
         int ts = pad(max(sp));
         int ti = pad(max(in));
@@ -158,14 +188,14 @@ public final class Batcher {
             for (int t = 0; t < base[i].length; t++) {
                 baseIds.set(i, t, base[i][t]);
                 baseMask.set(i, t, 1);
-                if (t <= baseEntity[i]) {
+                if (t <= a.baseEntity()[i]) {
                     baseIv.set(i, t, 1);
                 }
             }
             for (int t = 0; t < sp[i].length; t++) {
                 srcIds.set(i, t, sp[i][t]);
                 srcMask.set(i, t, 1);
-                if (t <= sourceEntity[i]) {
+                if (t <= a.sourceEntity()[i]) {
                     srcIv.set(i, t, 1);
                 }
             }
@@ -176,10 +206,10 @@ public final class Batcher {
             for (int j = 0; j < label[i].length; j++) {
                 labIds.set(i, j, label[i][j]);
                 labMask.set(i, j, 1);
-                labPos.set(i, j, labelStart[i] + j - 1);
+                labPos.set(i, j, a.labelStart()[i] + j - 1);
             }
-            baseLast.set(i, baseEntity[i]);
-            srcLast.set(i, sourceEntity[i]);
+            baseLast.set(i, a.baseEntity()[i]);
+            srcLast.set(i, a.sourceEntity()[i]);
             cause.set(i, pairs.get(i).kind() == PairKind.CAUSE ? 1 : 0);
         }
         return new PairBatch(pairs, baseIds, baseMask, baseIv, srcIds, srcMask, srcIv, insIds, insMask, labIds, labMask,

@@ -5,10 +5,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -126,7 +124,7 @@ public final class RavelLoader {
 
     /** Loads one entity type from a folder; notes (skipped entities, ...) go to log when non-null. */
     public static RavelDataset load(Path dir, String type, PrintStream log) {
-        return load(new FolderSource(dir), type, log);
+        return load(new RavelSource.Folder(dir), type, log);
     }
 
     /** Loads several entity types (all in the folder when types is null or empty). */
@@ -145,85 +143,16 @@ public final class RavelLoader {
             throw new BadInputException("embedded RAVEL dataset: entity type '" + type + "': expected one of "
                     + EMBEDDED_TYPES);
         }
-        return load(new ClasspathSource(), type, log);
+        return load(new RavelSource.Classpath(), type, log);
     }
 
     public static RavelDataset loadEmbedded(String type) {
         return loadEmbedded(type, null);
     }
 
-    // ------------------------------------------------------------------ sources
-
-    /** Where the five files come from. */
-    private interface Source {
-        /** Human-readable location of a file, used in messages. */
-        String where(String file);
-
-        /** Bytes of a file; BadInputException when missing. */
-        byte[] read(String file);
-    }
-
-    private static final class FolderSource implements Source {
-        private final Path dir;
-
-        FolderSource(Path dir) {
-            this.dir = dir;
-        }
-
-        @Override
-        public String where(String file) {
-            return dir.resolve(file).toString();
-        }
-
-        @Override
-        public byte[] read(String file) {
-            Path p = dir.resolve(file);
-            try {
-                return Files.readAllBytes(p);
-            } catch (NoSuchFileException e) {
-                throw BadInputException.file(p, "no such file (every RAVEL entity type needs the five files "
-                        + String.join(", ", filesOf(file)) + ")");
-            } catch (IOException e) {
-                throw new BadInputException(p + ": cannot read: " + e.getMessage(), e);
-            }
-        }
-    }
-
-    private static final class ClasspathSource implements Source {
-        @Override
-        public String where(String file) {
-            return "classpath:" + EMBEDDED_RESOURCE_DIR + file;
-        }
-
-        @Override
-        public byte[] read(String file) {
-            try (InputStream in = RavelLoader.class.getResourceAsStream(EMBEDDED_RESOURCE_DIR + file)) {
-                if (in == null) {
-                    throw new BadInputException(where(file) + ": no such resource (the jar is incomplete)");
-                }
-                return in.readAllBytes();
-            } catch (IOException e) {
-                throw new BadInputException(where(file) + ": cannot read: " + e.getMessage(), e);
-            }
-        }
-    }
-
-    /** The five file names of the type a file name belongs to (for the missing-file message). */
-    private static List<String> filesOf(String file) {
-        for (String prefix : new String[] {"ravel_", "wikipedia_"}) {
-            for (String suffix : new String[] {"_entity_attributes.json", "_attribute_to_prompts.json",
-                    "_prompt_to_split.json", "_entity_to_split.json", "_entity_prompts.json"}) {
-                if (file.startsWith(prefix) && file.endsWith(suffix)) {
-                    return files(file.substring(prefix.length(), file.length() - suffix.length()));
-                }
-            }
-        }
-        return List.of(file);
-    }
-
     // ------------------------------------------------------------------ parsing
 
-    private static RavelDataset load(Source src, String type, PrintStream log) {
+    private static RavelDataset load(RavelSource src, String type, PrintStream log) {
         if (type == null || type.isBlank()) {
             throw new BadInputException("RAVEL entity type: expected a name such as city, found nothing");
         }
@@ -239,20 +168,43 @@ public final class RavelLoader {
         JsonNode entitySplitRoot = readObject(src, entitySplitFile, "{entity: \"train\" | \"val\" | \"test\"}");
         JsonNode wikiRoot = readObject(src, wikiFile, "{template: {\"split\": ..., \"entity\": name or null}}");
 
-        // Entity splits.
-        Map<String, Split> entitySplit = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = entitySplitRoot.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
-            entitySplit.put(e.getKey(), split(src, entitySplitFile, e.getKey(), e.getValue()));
-        }
-
-        // Entities and their values.
+        Map<String, Split> entitySplit = splits(src, entitySplitFile, entitySplitRoot);
         Set<String> attributes = new LinkedHashSet<>();
         for (Iterator<String> it = promptsRoot.fieldNames(); it.hasNext();) {
             attributes.add(it.next());
         }
         List<Entity> entities = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
+        readEntities(src, attrFile, attrRoot, entitySplitFile, entitySplit, attributes, entities, skipped);
+        Map<String, Split> promptSplit = splits(src, promptSplitFile, promptSplitRoot);
+        List<Template> templates = readTemplates(src, promptsFile, promptsRoot, promptSplitFile, promptSplit);
+        List<WikiPrompt> wiki = readWikiPrompts(src, wikiFile, wikiRoot);
+
+        RavelDataset ds = new RavelDataset(type, src.where(""), new ArrayList<>(attributes), entities, templates,
+                wiki, skipped);
+        if (log != null) {
+            logNotes(log, ds, type, attributes, skipped);
+        }
+        return ds;
+    }
+
+    /** A {name: "train" | "val" | "test"} object, in file order. */
+    private static Map<String, Split> splits(RavelSource src, String file, JsonNode root) {
+        Map<String, Split> out = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            out.put(e.getKey(), split(src, file, e.getKey(), e.getValue()));
+        }
+        return out;
+    }
+
+    /**
+     * Entities and their non-empty values into {@code entities}; entities without any value into
+     * {@code skipped}; every attribute named by a value into {@code attributes}. Checks that the
+     * entity-split file and the attribute file list the same entities.
+     */
+    private static void readEntities(RavelSource src, String attrFile, JsonNode attrRoot, String entitySplitFile,
+            Map<String, Split> entitySplit, Set<String> attributes, List<Entity> entities, List<String> skipped) {
         Set<String> inAttributeFile = new LinkedHashSet<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = attrRoot.fields(); it.hasNext();) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -297,13 +249,10 @@ public final class RavelLoader {
                         + "': expected an entity listed in " + attrFile + ", found an entity that file does not have");
             }
         }
+    }
 
-        // Templates.
-        Map<String, Split> promptSplit = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = promptSplitRoot.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
-            promptSplit.put(e.getKey(), split(src, promptSplitFile, e.getKey(), e.getValue()));
-        }
+    private static List<Template> readTemplates(RavelSource src, String promptsFile, JsonNode promptsRoot,
+            String promptSplitFile, Map<String, Split> promptSplit) {
         List<Template> templates = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = promptsRoot.fields(); it.hasNext();) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -333,8 +282,10 @@ public final class RavelLoader {
                 templates.add(new Template(attribute, text, split));
             }
         }
+        return templates;
+    }
 
-        // Wikipedia prompts.
+    private static List<WikiPrompt> readWikiPrompts(RavelSource src, String wikiFile, JsonNode wikiRoot) {
         List<WikiPrompt> wiki = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = wikiRoot.fields(); it.hasNext();) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -353,26 +304,25 @@ public final class RavelLoader {
             String entity = ent == null || ent.isNull() ? null : ent.asText();
             wiki.add(new WikiPrompt(text, split, entity));
         }
-
-        RavelDataset ds = new RavelDataset(type, src.where(""), new ArrayList<>(attributes), entities, templates,
-                wiki, skipped);
-        if (log != null) {
-            log.println(ds.summary());
-            if (!skipped.isEmpty()) {
-                log.println("  " + type + ": skipped " + skipped.size() + " entit" + (skipped.size() == 1 ? "y" : "ies")
-                        + " whose every attribute value is empty: " + String.join(", ", skipped));
-            }
-            List<String> withValues = ds.attributesWithValues();
-            for (String a : attributes) {
-                if (!withValues.contains(a)) {
-                    log.println("  " + type + ": attribute '" + a + "' has prompts but no values; no pairs for it");
-                }
-            }
-        }
-        return ds;
+        return wiki;
     }
 
-    private static JsonNode readObject(Source src, String file, String shape) {
+    private static void logNotes(PrintStream log, RavelDataset ds, String type, Set<String> attributes,
+            List<String> skipped) {
+        log.println(ds.summary());
+        if (!skipped.isEmpty()) {
+            log.println("  " + type + ": skipped " + skipped.size() + " entit" + (skipped.size() == 1 ? "y" : "ies")
+                    + " whose every attribute value is empty: " + String.join(", ", skipped));
+        }
+        List<String> withValues = ds.attributesWithValues();
+        for (String a : attributes) {
+            if (!withValues.contains(a)) {
+                log.println("  " + type + ": attribute '" + a + "' has prompts but no values; no pairs for it");
+            }
+        }
+    }
+
+    private static JsonNode readObject(RavelSource src, String file, String shape) {
         byte[] bytes = src.read(file);
         JsonNode root;
         try {
@@ -392,7 +342,7 @@ public final class RavelLoader {
         return root;
     }
 
-    private static Split split(Source src, String file, String key, JsonNode n) {
+    private static Split split(RavelSource src, String file, String key, JsonNode n) {
         Split s = n != null && n.isTextual() ? Split.parseOrNull(n.textValue()) : null;
         if (s == null) {
             throw field(src, file, key, "\"train\", \"val\" or \"test\"", n);
@@ -400,7 +350,7 @@ public final class RavelLoader {
         return s;
     }
 
-    private static BadInputException field(Source src, String file, String field, String expected, JsonNode found) {
+    private static BadInputException field(RavelSource src, String file, String field, String expected, JsonNode found) {
         return new BadInputException(src.where(file) + ": field '" + field + "': expected " + expected + ", found "
                 + describe(found));
     }

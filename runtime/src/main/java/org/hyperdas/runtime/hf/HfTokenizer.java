@@ -95,48 +95,11 @@ public final class HfTokenizer implements AutoCloseable {
      */
     public static HfTokenizer open(Path path) {
         Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw BadInputException.file(file, "no such file (expected a Hugging Face tokenizer.json)");
-        } catch (IOException e) {
-            throw new BadInputException(file + ": cannot read: " + e.getMessage(), e);
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(bytes);
-        } catch (IOException e) {
-            throw BadInputException.file(file, "not valid JSON, expected a Hugging Face tokenizer.json ("
-                    + e.getMessage().lines().findFirst().orElse("") + ")");
-        }
-        if (root == null || !root.isObject() || !root.path("model").isObject()) {
-            throw BadInputException.field(file, "model", "an object (a Hugging Face tokenizer.json)",
-                    root == null ? "nothing" : LlamaConfig.describe(root.get("model")));
-        }
-
-        // Vocabulary: model.vocab is {token: id} for BPE/WordPiece/WordLevel, [[token, score], ...] for Unigram.
+        byte[] bytes = readTokenizerFile(file);
+        JsonNode root = parseTokenizerJson(bytes, file);
         Map<String, Integer> toId = new HashMap<>();
-        JsonNode vocab = root.path("model").path("vocab");
-        if (vocab.isObject()) {
-            Iterator<Map.Entry<String, JsonNode>> it = vocab.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                toId.put(e.getKey(), e.getValue().asInt());
-            }
-        } else if (vocab.isArray()) {
-            for (int i = 0; i < vocab.size(); i++) {
-                toId.put(vocab.get(i).path(0).asText(), i);
-            }
-        } else {
-            throw BadInputException.field(file, "model.vocab", "an object or array", LlamaConfig.describe(vocab));
-        }
         Map<Integer, Boolean> specialIds = new HashMap<>();
-        for (JsonNode t : root.path("added_tokens")) {
-            int id = t.path("id").asInt();
-            toId.put(t.path("content").asText(), id);
-            specialIds.put(id, t.path("special").asBoolean(false));
-        }
+        readVocabulary(root, file, toId, specialIds);
         int size = toId.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         String[] idToToken = new String[size];
         toId.forEach((tok, id) -> {
@@ -150,7 +113,68 @@ public final class HfTokenizer implements AutoCloseable {
                 special[id] = sp;
             }
         });
+        SpecialTokens st = specialTokens(root, file, toId);
+        HuggingFaceTokenizer tok = loadNative(bytes, file);
+        return new HfTokenizer(file, tok, idToToken, Map.copyOf(toId), special, st.bos(), st.eos(), st.prependBos());
+    }
 
+    private static byte[] readTokenizerFile(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw BadInputException.file(file, "no such file (expected a Hugging Face tokenizer.json)");
+        } catch (IOException e) {
+            throw new BadInputException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonNode parseTokenizerJson(byte[] bytes, Path file) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw BadInputException.file(file, "not valid JSON, expected a Hugging Face tokenizer.json ("
+                    + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
+        if (root == null || !root.isObject() || !root.path("model").isObject()) {
+            throw BadInputException.field(file, "model", "an object (a Hugging Face tokenizer.json)",
+                    root == null ? "nothing" : LlamaConfigJson.describe(root.get("model")));
+        }
+        return root;
+    }
+
+    /**
+     * Fills {@code toId} from model.vocab ({token: id} for BPE/WordPiece/WordLevel, [[token, score],
+     * ...] for Unigram) and then added_tokens, and {@code specialIds} with the added tokens' special flags.
+     */
+    private static void readVocabulary(JsonNode root, Path file, Map<String, Integer> toId,
+            Map<Integer, Boolean> specialIds) {
+        JsonNode vocab = root.path("model").path("vocab");
+        if (vocab.isObject()) {
+            Iterator<Map.Entry<String, JsonNode>> it = vocab.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                toId.put(e.getKey(), e.getValue().asInt());
+            }
+        } else if (vocab.isArray()) {
+            for (int i = 0; i < vocab.size(); i++) {
+                toId.put(vocab.get(i).path(0).asText(), i);
+            }
+        } else {
+            throw BadInputException.field(file, "model.vocab", "an object or array", LlamaConfigJson.describe(vocab));
+        }
+        for (JsonNode t : root.path("added_tokens")) {
+            int id = t.path("id").asInt();
+            toId.put(t.path("content").asText(), id);
+            specialIds.put(id, t.path("special").asBoolean(false));
+        }
+    }
+
+    /** BOS and EOS ids (-1: unknown) and whether encode must prepend BOS itself. */
+    private record SpecialTokens(long bos, long eos, boolean prependBos) {
+    }
+
+    private static SpecialTokens specialTokens(JsonNode root, Path file, Map<String, Integer> toId) {
         boolean postAddsSpecial = addsSpecialTokens(root.get("post_processor"));
         long bos = -1;
         long eos = -1;
@@ -181,19 +205,20 @@ public final class HfTokenizer implements AutoCloseable {
                 }
             }
         }
+        return new SpecialTokens(bos, eos, prependBos);
+    }
 
+    private static HuggingFaceTokenizer loadNative(byte[] bytes, Path file) {
         Map<String, String> options = new HashMap<>();
         options.put("addSpecialTokens", "true");
         // No truncation or padding: callers decide lengths; a silently truncated prompt is a bug.
         options.put("truncation", "false");
         options.put("padding", "false");
-        HuggingFaceTokenizer tok;
         try {
-            tok = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(bytes), options);
+            return HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(bytes), options);
         } catch (IOException | RuntimeException e) {
             throw new BadInputException(file + ": cannot load tokenizer: " + e.getMessage(), e);
         }
-        return new HfTokenizer(file, tok, idToToken, Map.copyOf(toId), special, bos, eos, prependBos);
     }
 
     /** Whether a post_processor inserts special tokens (a template, BERT/RoBERTa style). */

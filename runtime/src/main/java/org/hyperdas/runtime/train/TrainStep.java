@@ -1,16 +1,12 @@
 package org.hyperdas.runtime.train;
 
 import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.ValueInfo;
 import java.io.IOException;
 import java.nio.Buffer;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -69,46 +65,13 @@ public final class TrainStep implements AutoCloseable {
     /** Checkpoint metadata key holding the number of completed steps. */
     public static final String STEP_KEY = "step";
 
-    /** One state slot's two buffer/tensor sets. */
-    private static final class State {
-        final StepSpec.Slot slot;
-        final long[] shape;
-        final ByteBuffer[] bytes = new ByteBuffer[2];
-        final Buffer[] views = new Buffer[2];
-        final OnnxTensor[] tensors = new OnnxTensor[2];
-
-        State(StepSpec.Slot slot) {
-            this.slot = slot;
-            this.shape = slot.shape();
-        }
-    }
-
-    /** One preallocated one-element tensor (scalar output or step input). */
-    private record Scalar(String name, OnnxJavaType type, Buffer view, OnnxTensor tensor) {
-        double read() {
-            return switch (type) {
-                case FLOAT -> ((FloatBuffer) view).get(0);
-                case DOUBLE -> ((DoubleBuffer) view).get(0);
-                default -> ((LongBuffer) view).get(0);
-            };
-        }
-
-        void write(long value) {
-            switch (type) {
-                case FLOAT -> ((FloatBuffer) view).put(0, value);
-                case DOUBLE -> ((DoubleBuffer) view).put(0, value);
-                default -> ((LongBuffer) view).put(0, value);
-            }
-        }
-    }
-
     private final OrtSession session;
     private final boolean ownsSession;
     private final StepSpec spec;
     private final String where;
-    private final Map<String, State> states = new LinkedHashMap<>();
-    private final List<Scalar> scalars = new ArrayList<>();
-    private Scalar stepTensor;
+    private final Map<String, SlotBuffers> states = new LinkedHashMap<>();
+    private final List<ScalarTensor> scalars = new ArrayList<>();
+    private ScalarTensor stepTensor;
     /** inputs[p]: set p's state tensors (+ step tensor); batch tensors are added during a step. */
     @SuppressWarnings("unchecked")
     private final Map<String, OnnxTensor>[] inputs = new Map[] {new HashMap<>(), new HashMap<>()};
@@ -137,7 +100,7 @@ public final class TrainStep implements AutoCloseable {
         this.where = where;
         Map<String, NodeInfo> in = session.getInputInfo();
         Map<String, NodeInfo> out = session.getOutputInfo();
-        validate(in, out);
+        new StepSpecCheck(spec, where).validate(in, out);
         try {
             allocate(in, out);
         } catch (OrtException | RuntimeException e) {
@@ -171,168 +134,28 @@ public final class TrainStep implements AutoCloseable {
 
     // ---------------------------------------------------------------- validation and allocation
 
-    private static OnnxJavaType javaType(DType d) {
-        return switch (d) {
-            case F32 -> OnnxJavaType.FLOAT;
-            case F64 -> OnnxJavaType.DOUBLE;
-            default -> OnnxJavaType.INT64;
-        };
-    }
-
-    private static String typeName(OnnxJavaType t) {
-        return switch (t) {
-            case FLOAT -> "F32";
-            case DOUBLE -> "F64";
-            case INT64 -> "I64";
-            default -> t.toString();
-        };
-    }
-
-    private ai.onnxruntime.TensorInfo tensorInfo(Map<String, NodeInfo> infos, String name, String kind,
-            String role) {
-        NodeInfo n = infos.get(name);
-        if (n == null) {
-            throw new BadInputException(where + ": " + kind + " '" + name + "' (" + role
-                    + ") does not exist; expected one of the model's " + kind + "s " + infos.keySet());
-        }
-        ValueInfo v = n.getInfo();
-        if (!(v instanceof ai.onnxruntime.TensorInfo t)) {
-            throw new BadInputException(where + ": " + kind + " '" + name + "' (" + role + ") is " + v
-                    + ", expected a tensor");
-        }
-        return t;
-    }
-
-    /** Static shape matching: dims the model leaves symbolic (-1) match anything. */
-    private static boolean shapeMatches(long[] spec, long[] model) {
-        if (spec.length != model.length) {
-            return false;
-        }
-        for (int i = 0; i < spec.length; i++) {
-            if (model[i] >= 0 && model[i] != spec[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private void checkSlotSide(StepSpec.Slot s, ai.onnxruntime.TensorInfo t, String kind, String name) {
-        String role = "slot '" + s.name() + "'";
-        if (t.type != javaType(s.dtype())) {
-            throw new BadInputException(where + ": " + kind + " '" + name + "' (" + role + "): dtype "
-                    + s.dtype() + " in the step spec, the model declares " + typeName(t.type));
-        }
-        if (!shapeMatches(s.shape(), t.getShape())) {
-            throw new BadInputException(where + ": " + kind + " '" + name + "' (" + role + "): shape "
-                    + Arrays.toString(s.shape()) + " in the step spec, the model declares "
-                    + Arrays.toString(t.getShape()));
-        }
-    }
-
-    private static long[] oneElementShape(ai.onnxruntime.TensorInfo t) {
-        long[] shape = t.getShape();
-        for (long d : shape) {
-            if (d != 1) {
-                return null;
-            }
-        }
-        return shape;
-    }
-
-    private void validate(Map<String, NodeInfo> in, Map<String, NodeInfo> out) {
-        List<String> fed = new ArrayList<>();
-        for (StepSpec.Slot s : spec.slots()) {
-            checkSlotSide(s, tensorInfo(in, s.input(), "input", "slot '" + s.name() + "'"), "input", s.input());
-            checkSlotSide(s, tensorInfo(out, s.output(), "output", "slot '" + s.name() + "'"), "output", s.output());
-            fed.add(s.input());
-        }
-        for (String b : spec.batchInputs()) {
-            tensorInfo(in, b, "input", "batch input");
-            fed.add(b);
-        }
-        if (spec.stepInput() != null) {
-            ai.onnxruntime.TensorInfo t = tensorInfo(in, spec.stepInput(), "input", "step input");
-            checkScalar(t, "input", spec.stepInput(), "step input");
-            fed.add(spec.stepInput());
-        }
-        for (String o : spec.scalarOutputs()) {
-            checkScalar(tensorInfo(out, o, "output", "scalar output"), "output", o, "scalar output");
-        }
-        List<String> unfed = new ArrayList<>(in.keySet());
-        unfed.removeAll(fed);
-        if (!unfed.isEmpty()) {
-            throw new BadInputException(where + ": input(s) " + unfed + " are fed by nothing; expected each"
-                    + " model input to be a slot input, a batch input or the step input of the step spec");
-        }
-    }
-
-    private void checkScalar(ai.onnxruntime.TensorInfo t, String kind, String name, String role) {
-        if (t.type != OnnxJavaType.FLOAT && t.type != OnnxJavaType.DOUBLE && t.type != OnnxJavaType.INT64) {
-            throw new BadInputException(where + ": " + kind + " '" + name + "' (" + role + "): dtype "
-                    + typeName(t.type) + ", expected F32, F64 or I64");
-        }
-        if (oneElementShape(t) == null) {
-            throw new BadInputException(where + ": " + kind + " '" + name + "' (" + role + "): shape "
-                    + Arrays.toString(t.getShape()) + ", expected one static element ([] or [1])");
-        }
-    }
-
-    private static ByteBuffer direct(long elements, int size, String what) {
-        long bytes = Math.multiplyExact(elements, (long) size);
-        if (bytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(what + ": " + elements + " elements do not fit one direct buffer");
-        }
-        return ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
-    }
-
-    private static Buffer view(ByteBuffer b, OnnxJavaType type) {
-        return switch (type) {
-            case FLOAT -> b.asFloatBuffer();
-            case DOUBLE -> b.asDoubleBuffer();
-            default -> b.asLongBuffer();
-        };
-    }
-
-    private static OnnxTensor tensor(Buffer view, long[] shape) throws OrtException {
-        if (view instanceof FloatBuffer f) {
-            return Tensors.tensor(f, shape);
-        }
-        if (view instanceof DoubleBuffer d) {
-            return Tensors.tensor(d, shape);
-        }
-        return Tensors.tensor((LongBuffer) view, shape);
-    }
-
-    private Scalar scalar(String name, ai.onnxruntime.TensorInfo t) throws OrtException {
-        Buffer v = view(direct(1, t.type == OnnxJavaType.FLOAT ? 4 : 8, name), t.type);
-        return new Scalar(name, t.type, v, tensor(v, oneElementShape(t)));
-    }
-
     private void allocate(Map<String, NodeInfo> in, Map<String, NodeInfo> out) throws OrtException {
         for (StepSpec.Slot s : spec.slots()) {
-            State st = new State(s);
+            SlotBuffers st = new SlotBuffers(s);
             states.put(s.name(), st);
-            for (int p = 0; p < 2; p++) {
-                st.bytes[p] = direct(s.elementCount(), s.dtype().byteSize(), "slot '" + s.name() + "'");
-                st.views[p] = view(st.bytes[p], javaType(s.dtype()));
-                st.tensors[p] = tensor(st.views[p], st.shape);
-            }
+            st.allocate();
             if (s.initial() != null) {
-                copyInto(st, s.initial());
+                st.copyInto(current, s.initial());
             }
         }
         for (String o : spec.scalarOutputs()) {
-            scalars.add(scalar(o, (ai.onnxruntime.TensorInfo) out.get(o).getInfo()));
+            scalars.add(ScalarTensor.allocate(o, (ai.onnxruntime.TensorInfo) out.get(o).getInfo()));
         }
         if (spec.stepInput() != null) {
-            stepTensor = scalar(spec.stepInput(), (ai.onnxruntime.TensorInfo) in.get(spec.stepInput()).getInfo());
+            stepTensor = ScalarTensor.allocate(spec.stepInput(),
+                    (ai.onnxruntime.TensorInfo) in.get(spec.stepInput()).getInfo());
         }
         for (int p = 0; p < 2; p++) {
-            for (State st : states.values()) {
+            for (SlotBuffers st : states.values()) {
                 inputs[p].put(st.slot.input(), st.tensors[p]);
                 outputs[p].put(st.slot.output(), st.tensors[1 - p]);
             }
-            for (Scalar sc : scalars) {
+            for (ScalarTensor sc : scalars) {
                 outputs[p].put(sc.name(), sc.tensor());
             }
             if (stepTensor != null) {
@@ -382,7 +205,7 @@ public final class TrainStep implements AutoCloseable {
         current = 1 - current;
         steps++;
         Map<String, Double> values = new LinkedHashMap<>();
-        for (Scalar sc : scalars) {
+        for (ScalarTensor sc : scalars) {
             values.put(sc.name(), sc.read());
         }
         return new StepResult(steps, Collections.unmodifiableMap(values));
@@ -417,17 +240,17 @@ public final class TrainStep implements AutoCloseable {
         return List.copyOf(states.keySet());
     }
 
-    private State state(String name) {
+    private SlotBuffers state(String name) {
         ensureOpen();
-        State st = states.get(name);
+        SlotBuffers st = states.get(name);
         if (st == null) {
             throw new IllegalArgumentException("no state slot named '" + name + "', expected one of " + states.keySet());
         }
         return st;
     }
 
-    private State state(String name, DType dtype) {
-        State st = state(name);
+    private SlotBuffers state(String name, DType dtype) {
+        SlotBuffers st = state(name);
         if (st.slot.dtype() != dtype) {
             throw new IllegalArgumentException("slot '" + name + "' is " + st.slot.dtype() + ", not " + dtype);
         }
@@ -465,36 +288,20 @@ public final class TrainStep implements AutoCloseable {
 
     /** Replaces a float32 slot's current values (length must equal its element count). */
     public void set(String slot, float[] values) {
-        copyInto(state(slot, DType.F32), FloatBuffer.wrap(values));
+        state(slot, DType.F32).copyInto(current, FloatBuffer.wrap(values));
     }
 
     /** Replaces a float32 slot's current values from the buffer's remaining elements. */
     public void set(String slot, FloatBuffer values) {
-        copyInto(state(slot, DType.F32), values);
+        state(slot, DType.F32).copyInto(current, values);
     }
 
     public void set(String slot, double[] values) {
-        copyInto(state(slot, DType.F64), DoubleBuffer.wrap(values));
+        state(slot, DType.F64).copyInto(current, DoubleBuffer.wrap(values));
     }
 
     public void set(String slot, long[] values) {
-        copyInto(state(slot, DType.I64), LongBuffer.wrap(values));
-    }
-
-    private void copyInto(State st, Buffer src) {
-        long n = st.slot.elementCount();
-        if (src.remaining() != n) {
-            throw new IllegalArgumentException("slot '" + st.slot.name() + "': " + src.remaining()
-                    + " values given, expected " + n + " for shape " + Arrays.toString(st.shape));
-        }
-        Buffer dst = st.views[current];
-        if (dst instanceof FloatBuffer f) {
-            f.duplicate().clear().put(((FloatBuffer) src).duplicate());
-        } else if (dst instanceof DoubleBuffer d) {
-            d.duplicate().clear().put(((DoubleBuffer) src).duplicate());
-        } else {
-            ((LongBuffer) dst).duplicate().clear().put(((LongBuffer) src).duplicate());
-        }
+        state(slot, DType.I64).copyInto(current, LongBuffer.wrap(values));
     }
 
     /** The current buffer object of a slot (tests check that exactly two alternate). */
@@ -533,7 +340,7 @@ public final class TrainStep implements AutoCloseable {
         w.metadata(metadata);
         w.metadata(STEP_KEY, Long.toString(steps));
         for (String name : slots) {
-            State st = state(name);
+            SlotBuffers st = state(name);
             w.add(name, st.slot.dtype(), st.shape, st.bytes[current].duplicate().clear());
         }
         w.write(file);
@@ -551,7 +358,7 @@ public final class TrainStep implements AutoCloseable {
     public Map<String, String> load(Path file) {
         ensureOpen();
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            for (State st : states.values()) {
+            for (SlotBuffers st : states.values()) {
                 String name = st.slot.name();
                 Optional<TensorInfo> t = f.find(name);
                 String expected = st.slot.dtype() + Arrays.toString(st.shape);
@@ -575,7 +382,7 @@ public final class TrainStep implements AutoCloseable {
                 throw BadInputException.field(file, "__metadata__." + STEP_KEY,
                         "a non-negative integer step count", stepText == null ? "nothing" : "\"" + stepText + "\"");
             }
-            for (State st : states.values()) {
+            for (SlotBuffers st : states.values()) {
                 st.bytes[current].duplicate().clear().put(f.bytes(st.slot.name()).duplicate());
             }
             steps = loadedSteps;
@@ -592,14 +399,14 @@ public final class TrainStep implements AutoCloseable {
     }
 
     private void closeTensors() {
-        for (State st : states.values()) {
+        for (SlotBuffers st : states.values()) {
             for (OnnxTensor t : st.tensors) {
                 if (t != null) {
                     t.close();
                 }
             }
         }
-        for (Scalar sc : scalars) {
+        for (ScalarTensor sc : scalars) {
             sc.tensor().close();
         }
         if (stepTensor != null) {
@@ -623,7 +430,7 @@ public final class TrainStep implements AutoCloseable {
     @Override
     public String toString() {
         long params = 0;
-        for (State st : states.values()) {
+        for (SlotBuffers st : states.values()) {
             params += st.slot.elementCount();
         }
         return "TrainStep[" + where + ", " + states.size() + " slots, " + params + " state elements, "

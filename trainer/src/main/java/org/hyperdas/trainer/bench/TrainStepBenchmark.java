@@ -1,21 +1,14 @@
 package org.hyperdas.trainer.bench;
 
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxValue;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
-import java.lang.reflect.Array;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -36,7 +29,6 @@ import org.hyperdas.runtime.hf.LlamaConfig;
 import org.hyperdas.runtime.ort.OrtEngine;
 import org.hyperdas.runtime.ort.Tensors;
 import org.hyperdas.runtime.train.StepSpec;
-import org.hyperdas.runtime.train.TrainStep;
 
 /**
  * Throughput of one whole training step (forward, backward, global-norm clipping at 4.0, AdamW)
@@ -57,9 +49,9 @@ import org.hyperdas.runtime.train.TrainStep;
  * Elementwise work (norms, softmax, RoPE, SiLU, AdamW) is not counted. With 1 block this is
  * 4.72 GFLOP per step, with 4 blocks 17.7 GFLOP.
  *
- * <p><b>Modes.</b> {@link Mode#ZERO_COPY} runs the {@link TrainStep} (state in two sets of direct
- * buffers wrapped once as tensors, outputs pinned into the other set, the sets swapped each
- * step; the batch is a tensor over a direct buffer made once). {@link Mode#ALLOCATE} runs the same
+ * <p><b>Modes.</b> {@link Mode#ZERO_COPY} runs the {@link org.hyperdas.runtime.train.TrainStep}
+ * (state in two sets of direct buffers wrapped once as tensors, outputs pinned into the other set,
+ * the sets swapped each step; the batch is a tensor over a direct buffer made once). {@link Mode#ALLOCATE} runs the same
  * model the naive way, to show what that saves: every step wraps each parameter and optimizer
  * state array in a new input tensor (ONNX Runtime Java copies a heap buffer into a fresh direct
  * one), lets the session allocate every output, and reads each one back with
@@ -227,7 +219,7 @@ public final class TrainStepBenchmark {
         OrtSession.SessionOptions options = engine.sessionOptions();
         try {
             if (s.profile() != null) {
-                options.enableProfiling(profilePrefix(s.profile()));
+                options.enableProfiling(OrtProfile.prefix(s.profile()));
             }
         } catch (OrtException | IOException | RuntimeException e) {
             options.close();
@@ -242,8 +234,8 @@ public final class TrainStepBenchmark {
         }
         Batch batch = new Batch(s.batch(), s.seq(), config.vocabSize(), SEED + 1);
         try (session; batch) {
-            Runner runner = s.mode() == Mode.ZERO_COPY ? new ZeroCopy(session, spec, batch.feeds())
-                    : new Allocating(session, spec, batch.feeds());
+            StepRunner runner = s.mode() == Mode.ZERO_COPY ? new StepRunner.ZeroCopy(session, spec, batch.feeds())
+                    : new StepRunner.Allocating(session, spec, batch.feeds());
             try (runner) {
                 double first = Double.NaN;
                 double last = Double.NaN;
@@ -275,8 +267,8 @@ public final class TrainStepBenchmark {
                 Path profile = null;
                 List<OpTime> ops = List.of();
                 if (s.profile() != null) {
-                    profile = moveProfile(Path.of(session.endProfiling()), s.profile());
-                    ops = summarizeProfile(profile, runner.runs());
+                    profile = OrtProfile.move(Path.of(session.endProfiling()), s.profile());
+                    ops = OrtProfile.summarize(profile, runner.runs());
                 }
                 return new Result(s, List.copyOf(seconds), List.copyOf(cpuSeconds), gflop, setup, first, last,
                         parameters,
@@ -356,159 +348,5 @@ public final class TrainStepBenchmark {
         public void close() {
             feeds.values().forEach(OnnxTensor::close);
         }
-    }
-
-    // ---------------------------------------------------------------- the two loops
-
-    private interface Runner extends AutoCloseable {
-        /** One optimizer step; returns the loss. */
-        double step() throws OrtException;
-
-        /** Session runs so far. */
-        long runs();
-
-        @Override
-        void close() throws OrtException;
-    }
-
-    /** TrainStep: nothing parameter-sized is allocated or copied per step. */
-    private static final class ZeroCopy implements Runner {
-        private final TrainStep step;
-        private final Map<String, OnnxTensor> feeds;
-
-        ZeroCopy(OrtSession session, StepSpec spec, Map<String, OnnxTensor> feeds) throws OrtException {
-            this.step = new TrainStep(session, spec); // borrows the session
-            this.feeds = feeds;
-        }
-
-        @Override
-        public double step() throws OrtException {
-            return step.step(feeds).get(TrainingGraph.LOSS);
-        }
-
-        @Override
-        public long runs() {
-            return step.steps();
-        }
-
-        @Override
-        public void close() throws OrtException {
-            step.close();
-        }
-    }
-
-    /**
-     * The naive loop: state lives in Java float arrays; every step makes new input tensors from
-     * them, lets ONNX Runtime allocate the outputs and copies the new state back through
-     * {@code getValue()}.
-     */
-    private static final class Allocating implements Runner {
-        private final OrtSession session;
-        private final StepSpec spec;
-        private final Map<String, OnnxTensor> feeds;
-        private final Map<String, float[]> state = new LinkedHashMap<>();
-        private long steps;
-
-        Allocating(OrtSession session, StepSpec spec, Map<String, OnnxTensor> feeds) {
-            this.session = session;
-            this.spec = spec;
-            this.feeds = feeds;
-            for (StepSpec.Slot slot : spec.slots()) {
-                float[] values = new float[Math.toIntExact(slot.elementCount())];
-                if (slot.initial() != null) {
-                    ((FloatBuffer) slot.initial()).duplicate().rewind().get(values);
-                }
-                state.put(slot.name(), values);
-            }
-        }
-
-        @Override
-        public double step() throws OrtException {
-            OrtEnvironment env = OrtEngine.environment();
-            Map<String, OnnxTensor> inputs = new HashMap<>(feeds);
-            List<OnnxTensor> created = new ArrayList<>();
-            try {
-                for (StepSpec.Slot slot : spec.slots()) {
-                    OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(state.get(slot.name())), slot.shape());
-                    created.add(t);
-                    inputs.put(slot.input(), t);
-                }
-                OnnxTensor stepTensor = OnnxTensor.createTensor(env, steps + 1);
-                created.add(stepTensor);
-                inputs.put(spec.stepInput(), stepTensor);
-                double loss;
-                try (OrtSession.Result result = session.run(inputs)) {
-                    for (StepSpec.Slot slot : spec.slots()) {
-                        OnnxValue out = result.get(slot.output()).orElseThrow();
-                        flatten(out.getValue(), state.get(slot.name()), 0);
-                    }
-                    loss = ((Number) result.get(TrainingGraph.LOSS).orElseThrow().getValue()).doubleValue();
-                }
-                steps++;
-                return loss;
-            } finally {
-                created.forEach(OnnxTensor::close);
-            }
-        }
-
-        /** Copies a (nested) float array into {@code into} from {@code offset}; returns the end. */
-        private static int flatten(Object array, float[] into, int offset) {
-            if (array instanceof float[] row) {
-                System.arraycopy(row, 0, into, offset, row.length);
-                return offset + row.length;
-            }
-            int end = offset;
-            for (int i = 0; i < Array.getLength(array); i++) {
-                end = flatten(Array.get(array, i), into, end);
-            }
-            return end;
-        }
-
-        @Override
-        public long runs() {
-            return steps;
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
-    // ---------------------------------------------------------------- profiling
-
-    /**
-     * ONNX Runtime writes the profile to the prefix + "_<date>.json"; the prefix is in the target's
-     * folder (created here), and the file is moved to the target after the run.
-     */
-    private static String profilePrefix(Path target) throws IOException {
-        Path parent = target.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        return parent.resolve(".train-step-profile").toString();
-    }
-
-    private static Path moveProfile(Path written, Path target) throws IOException {
-        return Files.move(written.toAbsolutePath(), target.toAbsolutePath(), StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    /** Sums the kernel time of every node event by op type, per session run, slowest first. */
-    static List<OpTime> summarizeProfile(Path profile, long runs) throws IOException {
-        JsonNode events = new ObjectMapper().readTree(profile.toFile());
-        Map<String, Double> micros = new HashMap<>();
-        double total = 0;
-        for (JsonNode e : events) {
-            if (!"Node".equals(e.path("cat").asText()) || !e.path("name").asText().endsWith("_kernel_time")) {
-                continue;
-            }
-            String op = e.path("args").path("op_name").asText("?");
-            double dur = e.path("dur").asDouble();
-            micros.merge(op, dur, Double::sum);
-            total += dur;
-        }
-        double perRun = Math.max(1, runs);
-        double all = total;
-        return micros.entrySet().stream()
-                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
-                .map(e -> new OpTime(e.getKey(), e.getValue() / 1000.0 / perRun, all == 0 ? 0 : e.getValue() / all))
-                .toList();
     }
 }
