@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.hf.HfTokenizer;
@@ -26,6 +27,9 @@ import org.hyperdas.runtime.ort.Tensors;
  * Every problem is a {@link BadInputException} naming the file, the field and the expected value.
  */
 public final class ExportedModel implements AutoCloseable {
+    /** The input of an intervened graph that chooses whose trained subspace to use. */
+    public static final String ATTRIBUTE = "attribute";
+
     private final Path folder;
     private final ExportManifest manifest;
     private final OrtEngine engine;
@@ -249,16 +253,13 @@ public final class ExportedModel implements AutoCloseable {
         return intervene(null, attribute, x).get("logits");
     }
 
-    /** The input of an intervened graph that chooses whose trained subspace to use. */
-    public static final String ATTRIBUTE = "attribute";
-
     /**
      * The file of the graph that runs the intervention ({@link GraphSpec#INTERVENED}) in
      * {@code mode}, or, with mode null, the one exported once.
      */
     public String intervenedFile(String mode) {
         return manifest.graphs().stream()
-                .filter(g -> GraphSpec.INTERVENED.contains(g.spec()) && java.util.Objects.equals(mode, g.mode()))
+                .filter(g -> GraphSpec.INTERVENED.contains(g.spec()) && Objects.equals(mode, g.mode()))
                 .map(ExportManifest.GraphEntry::file).findFirst()
                 .orElseThrow(() -> new BadInputException(folder.resolve(ExportManifest.FILE) + ": no intervened graph"
                         + (mode == null ? " exported once" : " in mode " + mode) + " (the export has "

@@ -126,7 +126,7 @@ public record InferenceInputs(long[][] baseIds, long[][] baseMask, long[][] base
             case "instruction_mask" -> instructionMask;
             case "base_positions" -> column(baseEntityLast);
             case "source_positions" -> column(sourceEntityLast);
-            case "site_mask" -> column(new long[batch()], 1);
+            case "site_mask" -> filled(batch(), 1);
             default -> throw new IllegalArgumentException("no inference input '" + name + "'");
         };
     }
@@ -139,8 +139,8 @@ public record InferenceInputs(long[][] baseIds, long[][] baseMask, long[][] base
         return out;
     }
 
-    private static long[][] column(long[] rows, long value) {
-        long[][] out = new long[rows.length][1];
+    private static long[][] filled(int rows, long value) {
+        long[][] out = new long[rows][1];
         for (long[] r : out) {
             r[0] = value;
         }

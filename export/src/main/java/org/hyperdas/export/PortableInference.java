@@ -54,6 +54,8 @@ public final class PortableInference {
 
     /** The selection mode when a request names none. */
     public static final String DEFAULT_MODE = "soft";
+    /** The output of an intervened graph holding its selection [batch, source_rows, base_seq]. */
+    private static final String SELECTION = "selection";
 
     public static Answer run(ExportedModel model, Request r) throws Exception {
         HfTokenizer tok = model.tokenizer();
@@ -104,9 +106,6 @@ public final class PortableInference {
         }
         return new Answer(variant, continuation(tok, prompt, plain), continuation(tok, prompt, intervened), selected);
     }
-
-    /** The output of an intervened graph holding its selection [batch, source_rows, base_seq]. */
-    private static final String SELECTION = "selection";
 
     /** The requested mode of an export with modes (checked), else null. */
     private static String mode(ExportManifest manifest, Request r) {
