@@ -8,12 +8,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.hyperdas.evaluation.scoring.Scores;
+import org.hyperdas.export.ExportManifest;
+import org.hyperdas.export.ExportVerifier;
+import org.hyperdas.export.ExportedModel;
+import org.hyperdas.export.Exporter;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.ort.OrtEngine;
-import org.hyperdas.trainer.export.ExportManifest;
-import org.hyperdas.trainer.export.ExportVerifier;
-import org.hyperdas.trainer.export.ExportedModel;
-import org.hyperdas.trainer.export.Exporter;
+import org.hyperdas.trainer.MethodExports;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -79,7 +80,7 @@ final class ExportCommand implements Callable<Integer> {
                 throw new BadInputException("--out DIR is required (or --check EXPORT_DIR to verify an existing"
                         + " export)");
             }
-            Exporter.Result r = Exporter.export(run, out, model, System.err);
+            Exporter.Result r = Exporter.export(run, out, model, MethodExports.all(), System.err);
             ExportManifest m = r.manifest();
             o.printf(Locale.ROOT, "exported %s (layer %d%s) to %s%n", m.method(), m.layer(),
                     m.k() == null ? "" : ", k " + m.k(), r.folder());

@@ -15,6 +15,10 @@ import org.hyperdas.evaluation.batch.PairBatch;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.scoring.Outcome;
 import org.hyperdas.evaluation.scoring.RunFolder;
+import org.hyperdas.export.ExportManifest;
+import org.hyperdas.export.ExportVerifier;
+import org.hyperdas.export.ExportedModel;
+import org.hyperdas.export.InferenceInputs;
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import org.hyperdas.graphs.hyperdas.HyperDasGraphs;
@@ -26,11 +30,7 @@ import org.hyperdas.runtime.safetensors.WeightStore;
 import org.hyperdas.trainer.InterventionRunner;
 import org.hyperdas.trainer.TargetModel;
 import org.hyperdas.trainer.das.DasMethod;
-import org.hyperdas.trainer.export.ExportManifest;
-import org.hyperdas.trainer.export.ExportVerifier;
-import org.hyperdas.trainer.export.ExportedModel;
-import org.hyperdas.trainer.export.Exporter;
-import org.hyperdas.trainer.export.InferenceInputs;
+import org.hyperdas.trainer.hyperdas.HyperDasExport;
 import org.hyperdas.trainer.hyperdas.HyperDasMethod;
 import org.junit.jupiter.api.Test;
 
@@ -104,14 +104,15 @@ class ExportScoresMatchInProcessTest {
                 TargetModel target = TargetModel.open(runs.model(), OrtEngine.cpu());
                 WeightStore params = WeightStore.open(paramsFile)) {
             ExportManifest m = exported.manifest();
-            HyperDasConfig config = Exporter.hyperDasConfig(target.config(), m.layer(), m.k(), params, paramsFile);
+            HyperDasConfig config = HyperDasExport.hyperDasConfig(target.config(), m.layer(), m.k(), params,
+                    paramsFile);
             HyperDasGraphs graphs = new HyperDasGraphs(target.config(), target.weights(), config, DType.FLOAT32);
             Map<String, long[]> shapes = HyperDasParameters.shapes(target.config(), config);
             int batchSize = RunFolder.read(runs.hyperdasRun().resolve("hyperdas-soft")).config()
                     .get("eval_batch_size").asInt();
             int pairs = 0;
             for (Map.Entry<SelectionMode, String> e : HyperDasMethod.LABELS.entrySet()) {
-                String mode = Exporter.MODES.get(e.getKey());
+                String mode = HyperDasExport.MODES.get(e.getKey());
                 List<Outcome> expected = PredictionFile.read(runs.hyperdasRun().resolve(e.getValue())
                         .resolve(RunFolder.PREDICTIONS));
                 pairs += expected.size();

@@ -15,9 +15,9 @@ import java.util.Map;
 import org.hyperdas.evaluation.arrow.PredictionFile;
 import org.hyperdas.evaluation.scoring.Outcome;
 import org.hyperdas.evaluation.scoring.RunFolder;
+import org.hyperdas.export.Exporter;
 import org.hyperdas.runtime.safetensors.TensorInfo;
 import org.hyperdas.runtime.safetensors.WeightStore;
-import org.hyperdas.trainer.export.Exporter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -23,10 +23,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.hyperdas.export.ExportManifest;
+import org.hyperdas.export.ExportedModel;
 import org.hyperdas.runtime.ort.OrtEngine;
 import org.hyperdas.runtime.safetensors.WeightStore;
-import org.hyperdas.trainer.export.ExportManifest;
-import org.hyperdas.trainer.export.ExportedModel;
 import org.junit.jupiter.api.Test;
 
 /**

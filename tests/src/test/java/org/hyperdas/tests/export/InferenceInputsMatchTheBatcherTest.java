@@ -11,8 +11,8 @@ import org.hyperdas.evaluation.batch.PairBatch;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.scoring.Outcome;
 import org.hyperdas.evaluation.scoring.RunFolder;
+import org.hyperdas.export.InferenceInputs;
 import org.hyperdas.runtime.hf.HfTokenizer;
-import org.hyperdas.trainer.export.InferenceInputs;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -1,4 +1,4 @@
-package org.hyperdas.trainer.export;
+package org.hyperdas.export;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.hf.HfTokenizer;
@@ -26,6 +27,9 @@ import org.hyperdas.runtime.ort.Tensors;
  * Every problem is a {@link BadInputException} naming the file, the field and the expected value.
  */
 public final class ExportedModel implements AutoCloseable {
+    /** The input of an intervened graph that chooses whose trained subspace to use. */
+    public static final String ATTRIBUTE = "attribute";
+
     private final Path folder;
     private final ExportManifest manifest;
     private final OrtEngine engine;
@@ -229,62 +233,66 @@ public final class ExportedModel implements AutoCloseable {
 
     /** A HyperDAS intervened graph of {@code mode} ("soft", "one-to-many", "one-to-one"). */
     public Intervened hyperdas(String mode, InferenceInputs x) throws OrtException {
-        Map<String, FloatTensor> out = run(file(GraphSpec.HYPERDAS_INTERVENED, mode), hyperdasFeeds(x));
+        Map<String, FloatTensor> out = run(file(GraphSpec.HYPERDAS_INTERVENED, mode), x, null);
         return new Intervened(out.get("logits"), out.get("selection"), out.get("subspace"));
     }
 
     /** hypernetwork.onnx: the soft selection and the subspace. */
     public Map<String, FloatTensor> hypernetwork(InferenceInputs x) throws OrtException {
-        return run(file(GraphSpec.HYPERDAS_HYPERNETWORK, null), hyperdasFeeds(x));
+        return run(file(GraphSpec.HYPERDAS_HYPERNETWORK, null), x, null);
     }
 
     /**
-     * The das/mdas (or patching) intervened graph with one site per example at the last entity
-     * tokens; logits [batch, base_seq, vocab].
+     * The intervened graph exported once (das, mdas, patching), with one site per example at the
+     * last entity tokens; logits [batch, base_seq, vocab].
      *
-     * @param attribute index into the manifest's attributes (ignored by patching)
+     * @param attribute index into the manifest's attributes, for a graph with an {@value #ATTRIBUTE} input
+     *     (ignored otherwise)
      */
     public FloatTensor fixedSite(int attribute, InferenceInputs x) throws OrtException {
-        boolean patching = manifest.method().equals("patching");
-        String file = file(patching ? GraphSpec.PATCHING_INTERVENED : GraphSpec.DAS_INTERVENED, null);
-        int n = x.batch();
-        long[][] basePositions = new long[n][1];
-        long[][] sourcePositions = new long[n][1];
-        long[][] sites = new long[n][1];
-        for (int b = 0; b < n; b++) {
-            basePositions[b][0] = x.baseEntityLast()[b];
-            sourcePositions[b][0] = x.sourceEntityLast()[b];
-            sites[b][0] = 1;
-        }
-        Map<String, Object> in = new LinkedHashMap<>();
-        in.put("base_ids", x.baseIds());
-        in.put("base_mask", x.baseMask());
-        in.put("source_ids", x.sourceIds());
-        in.put("source_mask", x.sourceMask());
-        in.put("base_positions", basePositions);
-        in.put("source_positions", sourcePositions);
-        in.put("site_mask", sites);
-        if (!patching) {
+        return intervene(null, attribute, x).get("logits");
+    }
+
+    /**
+     * The file of the graph that runs the intervention ({@link GraphSpec#INTERVENED}) in
+     * {@code mode}, or, with mode null, the one exported once.
+     */
+    public String intervenedFile(String mode) {
+        return manifest.graphs().stream()
+                .filter(g -> GraphSpec.INTERVENED.contains(g.spec()) && Objects.equals(mode, g.mode()))
+                .map(ExportManifest.GraphEntry::file).findFirst()
+                .orElseThrow(() -> new BadInputException(folder.resolve(ExportManifest.FILE) + ": no intervened graph"
+                        + (mode == null ? " exported once" : " in mode " + mode) + " (the export has "
+                        + manifest.graphs().stream().map(g -> g.file()).toList() + ")"));
+    }
+
+    /**
+     * Runs the intervened graph of {@code mode} (null: the one exported once) on {@code x}; every
+     * input its spec lists comes from {@code x}, and {@value #ATTRIBUTE}, where the spec has it,
+     * is {@code attribute}.
+     *
+     * @param attribute index into the manifest's attributes, for a graph with an attribute input
+     */
+    public Map<String, FloatTensor> intervene(String mode, int attribute, InferenceInputs x) throws OrtException {
+        String file = intervenedFile(mode);
+        Long index = null;
+        if (spec(file).hasInput(ATTRIBUTE)) {
             if (attribute < 0 || attribute >= manifest.attributes().size()) {
                 throw new IllegalArgumentException("attribute index " + attribute + " outside [0, "
                         + manifest.attributes().size() + ")");
             }
-            in.put("attribute", (long) attribute);
+            index = (long) attribute;
         }
-        return run(file, in).get("logits");
+        return run(file, x, index);
     }
 
-    private static Map<String, Object> hyperdasFeeds(InferenceInputs x) {
+    /** Runs a graph with each input its spec lists taken from {@code x} ({@value #ATTRIBUTE}: {@code attribute}). */
+    private Map<String, FloatTensor> run(String file, InferenceInputs x, Long attribute) throws OrtException {
         Map<String, Object> in = new LinkedHashMap<>();
-        in.put("base_ids", x.baseIds());
-        in.put("base_mask", x.baseMask());
-        in.put("base_intervention_mask", x.baseInterventionMask());
-        in.put("source_ids", x.sourceIds());
-        in.put("source_mask", x.sourceMask());
-        in.put("source_intervention_mask", x.sourceInterventionMask());
-        in.put("instruction_ids", x.instructionIds());
-        in.put("instruction_mask", x.instructionMask());
-        return in;
+        for (GraphSpec.TensorSpec t : spec(file).inputs()) {
+            in.put(t.name(), t.name().equals(ATTRIBUTE) ? attribute : x.input(t.name()));
+        }
+        return run(file, in);
     }
 
     @Override

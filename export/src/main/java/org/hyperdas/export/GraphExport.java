@@ -1,4 +1,4 @@
-package org.hyperdas.trainer.export;
+package org.hyperdas.export;
 
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;

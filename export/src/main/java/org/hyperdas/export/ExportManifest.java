@@ -1,4 +1,4 @@
-package org.hyperdas.trainer.export;
+package org.hyperdas.export;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

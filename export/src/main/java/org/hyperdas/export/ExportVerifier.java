@@ -1,4 +1,4 @@
-package org.hyperdas.trainer.export;
+package org.hyperdas.export;
 
 import ai.onnxruntime.OrtException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,8 +23,6 @@ import org.hyperdas.evaluation.scoring.Scores;
 import org.hyperdas.graphs.intervention.InterventionGraph;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.hf.HfTokenizer;
-import org.hyperdas.trainer.das.DasMethod;
-import org.hyperdas.trainer.hyperdas.HyperDasMethod;
 
 /**
  * Recomputes a run's predictions from its export alone and compares them with what the in-process
@@ -111,11 +109,18 @@ public final class ExportVerifier {
         return new Report(checks, examples);
     }
 
+    /**
+     * The label of the run an export holds in {@code mode}: METHOD-MODE, as {@code train} names the
+     * folder of each mode.
+     */
+    static String label(ExportManifest m, String mode) {
+        return m.method() + "-" + mode;
+    }
+
     /** The labels of the exported runs and their folders under {@code run}. */
     static Map<String, Path> runFolders(ExportManifest m, Path exportFolder, Path run) {
-        List<String> labels = m.method().equals(HyperDasMethod.NAME)
-                ? m.modes().stream().map(mode -> HyperDasMethod.NAME + "-" + mode).toList()
-                : List.of(m.method());
+        List<String> labels = m.modes().isEmpty() ? List.of(m.method())
+                : m.modes().stream().map(mode -> label(m, mode)).toList();
         Path manifestFile = exportFolder.resolve(ExportManifest.FILE);
         Map<String, Path> out = new LinkedHashMap<>();
         if (Files.isRegularFile(run.resolve(RunFolder.CONFIG))) {
@@ -232,8 +237,8 @@ public final class ExportVerifier {
 
     /**
      * The outcomes of one split's pairs (in their order) from the export alone, evaluated as the
-     * in-process evaluation does: HyperDAS and patching over the whole split, das / mdas per target
-     * attribute.
+     * in-process evaluation does: over the whole split, or, when the run's intervened graph takes an
+     * {@value ExportedModel#ATTRIBUTE} index (das, mdas), per target attribute.
      *
      * @param run the exported run's label (hyperdas-MODE, das, mdas, patching)
      * @throws BadInputException when a das / mdas pair's attribute has no subspace in the export
@@ -241,17 +246,15 @@ public final class ExportVerifier {
     public static List<Outcome> recompute(ExportedModel export, String run, List<Pair> pairs, int batchSize)
             throws OrtException {
         ExportManifest m = export.manifest();
-        if (m.method().equals(HyperDasMethod.NAME)) {
-            String mode = run.substring(HyperDasMethod.NAME.length() + 1);
-            return evaluate(export, pairs, batchSize, x -> export.hyperdas(mode, x).logits());
-        }
-        if (m.method().equals("patching")) {
-            return evaluate(export, pairs, batchSize, x -> export.fixedSite(-1, x));
+        String mode = m.modes().isEmpty() ? null : run.substring(m.method().length() + 1);
+        if (!export.spec(export.intervenedFile(mode)).hasInput(ExportedModel.ATTRIBUTE)) {
+            return evaluate(export, pairs, batchSize, x -> export.intervene(mode, -1, x).get("logits"));
         }
         Map<String, List<Integer>> byAttribute = new LinkedHashMap<>();
         for (int i = 0; i < pairs.size(); i++) {
             Pair p = pairs.get(i);
-            byAttribute.computeIfAbsent(DasMethod.key(p.entityType(), p.attribute()), k -> new ArrayList<>()).add(i);
+            byAttribute.computeIfAbsent(RunSettings.attributeKey(p.entityType(), p.attribute()),
+                    k -> new ArrayList<>()).add(i);
         }
         Outcome[] out = new Outcome[pairs.size()];
         for (Map.Entry<String, List<Integer>> e : byAttribute.entrySet()) {
@@ -262,7 +265,7 @@ public final class ExportVerifier {
                         m.attributes().toString());
             }
             List<Outcome> o = evaluate(export, e.getValue().stream().map(pairs::get).toList(), batchSize,
-                    x -> export.fixedSite(attribute, x));
+                    x -> export.intervene(mode, attribute, x).get("logits"));
             for (int i = 0; i < o.size(); i++) {
                 out[e.getValue().get(i)] = o.get(i);
             }

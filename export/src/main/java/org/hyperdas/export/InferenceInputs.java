@@ -1,4 +1,4 @@
-package org.hyperdas.trainer.export;
+package org.hyperdas.export;
 
 import java.util.Arrays;
 import org.hyperdas.evaluation.batch.LongTensor;
@@ -105,6 +105,46 @@ public record InferenceInputs(long[][] baseIds, long[][] baseMask, long[][] base
         }
         int pos = cp == prefix.length ? prefix.length - 1 : cp;
         return Math.max(0, Math.min(pos, full.length - 1));
+    }
+
+    /**
+     * The int64 input of an exported graph named {@code name} in its spec, [batch][...]: the ids,
+     * masks and intervention masks, or the one fixed site per example at the last entity tokens
+     * ({@code base_positions}, {@code source_positions}, {@code site_mask}).
+     *
+     * @throws IllegalArgumentException for a name no spec gives these inputs
+     */
+    public long[][] input(String name) {
+        return switch (name) {
+            case "base_ids" -> baseIds;
+            case "base_mask" -> baseMask;
+            case "base_intervention_mask" -> baseInterventionMask;
+            case "source_ids" -> sourceIds;
+            case "source_mask" -> sourceMask;
+            case "source_intervention_mask" -> sourceInterventionMask;
+            case "instruction_ids" -> instructionIds;
+            case "instruction_mask" -> instructionMask;
+            case "base_positions" -> column(baseEntityLast);
+            case "source_positions" -> column(sourceEntityLast);
+            case "site_mask" -> filled(batch(), 1);
+            default -> throw new IllegalArgumentException("no inference input '" + name + "'");
+        };
+    }
+
+    private static long[][] column(long[] values) {
+        long[][] out = new long[values.length][1];
+        for (int b = 0; b < values.length; b++) {
+            out[b][0] = values[b];
+        }
+        return out;
+    }
+
+    private static long[][] filled(int rows, long value) {
+        long[][] out = new long[rows][1];
+        for (long[] r : out) {
+            r[0] = value;
+        }
+        return out;
     }
 
     public int batch() {

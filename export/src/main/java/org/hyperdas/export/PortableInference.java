@@ -1,9 +1,10 @@
-package org.hyperdas.trainer.export;
+package org.hyperdas.export;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.hf.HfTokenizer;
 
@@ -51,6 +52,11 @@ public final class PortableInference {
     /** How many selected pairs an answer lists at most. */
     public static final int TOP_PAIRS = 5;
 
+    /** The selection mode when a request names none. */
+    public static final String DEFAULT_MODE = "soft";
+    /** The output of an intervened graph holding its selection [batch, source_rows, base_seq]. */
+    private static final String SELECTION = "selection";
+
     public static Answer run(ExportedModel model, Request r) throws Exception {
         HfTokenizer tok = model.tokenizer();
         InferenceInputs x = InferenceInputs.of(tok, r.base(), r.source(), r.instruction());
@@ -71,54 +77,54 @@ public final class PortableInference {
             ids[ids.length - 1] = next;
         }
 
-        String method = model.manifest().method();
+        ExportManifest manifest = model.manifest();
+        String mode = mode(manifest, r);
+        GraphSpec spec = model.spec(model.intervenedFile(mode));
+        int attribute = -1;
+        String variant = mode != null ? mode : manifest.method();
+        if (spec.hasInput(ExportedModel.ATTRIBUTE)) {
+            attribute = attributeIndex(manifest, r.attribute() != null ? r.attribute()
+                    : InferenceInputs.Instruction.parse(r.instruction()).attribute());
+            variant = manifest.attributes().get(attribute);
+        }
+        // A graph with a selection output says which pairs it chose; a fixed-site graph writes the
+        // last base-entity token from the last source-entity token.
+        boolean selects = spec.hasOutput(SELECTION);
+        List<Selected> selected = selects ? List.of() : fixedSite(x, tok);
         List<Long> intervened = new ArrayList<>();
-        List<Selected> selected = new ArrayList<>();
-        String variant;
-        if (method.equals("hyperdas")) {
-            String mode = r.mode() == null ? "soft" : r.mode();
-            if (!model.manifest().modes().contains(mode)) {
-                throw new BadInputException("--mode " + mode + ": the export has the modes "
-                        + model.manifest().modes());
+        for (int i = 0; i < r.maxNewTokens(); i++) {
+            Map<String, ExportedModel.FloatTensor> out = model.intervene(mode, attribute, x);
+            long next = out.get("logits").argmax(0, x.realBaseIds(0).length - 1);
+            if (i == 0 && selects) {
+                selected = topPairs(out.get(SELECTION), x, tok);
             }
-            variant = mode;
-            for (int i = 0; i < r.maxNewTokens(); i++) {
-                ExportedModel.Intervened out = model.hyperdas(mode, x);
-                int last = x.realBaseIds(0).length - 1;
-                long next = out.logits().argmax(0, last);
-                if (i == 0) {
-                    selected = topPairs(out.selection(), x, tok);
-                }
-                intervened.add(next);
-                if (next == eos) {
-                    break;
-                }
-                x = x.appendBaseTokens(new long[] {next});
+            intervened.add(next);
+            if (next == eos) {
+                break;
             }
-        } else {
-            int attribute = -1;
-            if (method.equals("patching")) {
-                variant = "patching";
-            } else {
-                attribute = attributeIndex(model.manifest(), r.attribute() != null ? r.attribute()
-                        : InferenceInputs.Instruction.parse(r.instruction()).attribute());
-                variant = model.manifest().attributes().get(attribute);
-            }
-            int b = (int) x.baseEntityLast()[0];
-            int s = (int) x.sourceEntityLast()[0];
-            selected = List.of(new Selected(b, tok.decode(new long[] {x.baseIds()[0][b]}), s,
-                    tok.decode(new long[] {x.sourceIds()[0][s]}), 1.0));
-            for (int i = 0; i < r.maxNewTokens(); i++) {
-                ExportedModel.FloatTensor logits = model.fixedSite(attribute, x);
-                long next = logits.argmax(0, x.realBaseIds(0).length - 1);
-                intervened.add(next);
-                if (next == eos) {
-                    break;
-                }
-                x = x.appendBaseTokens(new long[] {next});
-            }
+            x = x.appendBaseTokens(new long[] {next});
         }
         return new Answer(variant, continuation(tok, prompt, plain), continuation(tok, prompt, intervened), selected);
+    }
+
+    /** The requested mode of an export with modes (checked), else null. */
+    private static String mode(ExportManifest manifest, Request r) {
+        if (manifest.modes().isEmpty()) {
+            return null;
+        }
+        String mode = r.mode() == null ? DEFAULT_MODE : r.mode();
+        if (!manifest.modes().contains(mode)) {
+            throw new BadInputException("--mode " + mode + ": the export has the modes " + manifest.modes());
+        }
+        return mode;
+    }
+
+    /** The one site of a fixed-site graph: the last base-entity token from the last source-entity token. */
+    private static List<Selected> fixedSite(InferenceInputs x, HfTokenizer tok) {
+        int b = (int) x.baseEntityLast()[0];
+        int s = (int) x.sourceEntityLast()[0];
+        return List.of(new Selected(b, tok.decode(new long[] {x.baseIds()[0][b]}), s,
+                tok.decode(new long[] {x.sourceIds()[0][s]}), 1.0));
     }
 
     /**

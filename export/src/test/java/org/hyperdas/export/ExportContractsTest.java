@@ -1,4 +1,4 @@
-package org.hyperdas.trainer.export;
+package org.hyperdas.export;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

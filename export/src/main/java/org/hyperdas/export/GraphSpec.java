@@ -1,4 +1,4 @@
-package org.hyperdas.trainer.export;
+package org.hyperdas.export;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The contract of one kind of exported graph, read from {@code export-specs/<spec>.v<version>.json}
@@ -51,6 +52,13 @@ public record GraphSpec(
     public static final String DAS_INTERVENED = "das-intervened";
     public static final String PATCHING_INTERVENED = "patching-intervened";
     public static final String TARGET = "target";
+
+    /**
+     * The specs of graphs that run the target with an intervention and return its logits: an
+     * export has one such graph, or one per selection mode. Their inputs (and the spec's name,
+     * not the method's) tell what to feed: an {@code attribute} index, sites, instructions.
+     */
+    public static final Set<String> INTERVENED = Set.of(HYPERDAS_INTERVENED, DAS_INTERVENED, PATCHING_INTERVENED);
 
     /** The classpath folder of the bundled specs. */
     public static final String RESOURCE_FOLDER = "/export-specs/";
@@ -103,6 +111,16 @@ public record GraphSpec(
                 default -> throw new IllegalStateException("spec dtype '" + dtype + "' is not known");
             };
         }
+    }
+
+    /** Whether the graph has an input of that name. */
+    public boolean hasInput(String name) {
+        return inputs.stream().anyMatch(t -> t.name().equals(name));
+    }
+
+    /** Whether the graph has an output of that name. */
+    public boolean hasOutput(String name) {
+        return outputs.stream().anyMatch(t -> t.name().equals(name));
     }
 
     /** The dim of that name. */

@@ -1,0 +1,159 @@
+package org.hyperdas.trainer.hyperdas;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.hyperdas.evaluation.scoring.RunFolder;
+import org.hyperdas.export.ExportSource;
+import org.hyperdas.export.GraphSpec;
+import org.hyperdas.export.MethodExporter;
+import org.hyperdas.export.RunSettings;
+import org.hyperdas.export.TrainedExport;
+import org.hyperdas.graphs.DType;
+import org.hyperdas.graphs.Graph;
+import org.hyperdas.graphs.GraphBuildException;
+import org.hyperdas.graphs.hyperdas.HouseholderSubspace;
+import org.hyperdas.graphs.hyperdas.HyperDasConfig;
+import org.hyperdas.graphs.hyperdas.HyperDasGraphs;
+import org.hyperdas.graphs.hyperdas.HyperDasParameters;
+import org.hyperdas.graphs.hyperdas.SelectionHead;
+import org.hyperdas.graphs.hyperdas.SelectionMode;
+import org.hyperdas.graphs.llama.LlamaWeights;
+import org.hyperdas.runtime.BadInputException;
+import org.hyperdas.runtime.hf.LlamaConfig;
+import org.hyperdas.runtime.safetensors.SafetensorsWriter;
+import org.hyperdas.runtime.safetensors.TensorInfo;
+import org.hyperdas.runtime.safetensors.WeightStore;
+
+/**
+ * The export of a HyperDAS run: the hypernetwork's tensors beside the target's, one intervened
+ * graph per trained selection mode ({@code intervened-MODE.onnx}, spec hyperdas-intervened: full
+ * logits, the selection and the subspace) and {@code hypernetwork.onnx} (spec
+ * hyperdas-hypernetwork: the soft selection and the subspace alone). A hyperdas run folder groups
+ * one run folder per mode ({@link HyperDasMethod#LABELS}); each becomes one exported mode.
+ */
+public final class HyperDasExport implements MethodExporter {
+    public static final String HYPERNETWORK_FILE = "hypernetwork.onnx";
+
+    /** The mode names of the HyperDAS selection modes, as in the file names and the manifest. */
+    public static final Map<SelectionMode, String> MODES;
+
+    static {
+        Map<SelectionMode, String> m = new LinkedHashMap<>();
+        HyperDasMethod.LABELS.forEach((mode, label) -> m.put(mode, label.substring(HyperDasMethod.NAME.length() + 1)));
+        MODES = Collections.unmodifiableMap(m);
+    }
+
+    /** The file of a HyperDAS mode's intervened graph, e.g. {@code intervened-soft.onnx}. */
+    public static String intervenedFile(String mode) {
+        return "intervened-" + mode + ".onnx";
+    }
+
+    @Override
+    public String method() {
+        return HyperDasMethod.NAME;
+    }
+
+    @Override
+    public boolean hasSubspace() {
+        return true;
+    }
+
+    @Override
+    public List<String> groupedRuns() {
+        return List.copyOf(HyperDasMethod.LABELS.values());
+    }
+
+    @Override
+    public TrainedExport read(ExportSource source, RunSettings settings, LlamaConfig target, WeightStore parameters) {
+        HyperDasConfig config = hyperDasConfig(target, settings.layer(), settings.k(), parameters,
+                source.parameters());
+        return new Trained(config, source.runs(), target, parameters);
+    }
+
+    /** A read HyperDAS model: its configuration and its runs (one per mode), in export order. */
+    private record Trained(HyperDasConfig config, List<RunFolder.Run> runs, LlamaConfig target,
+            WeightStore parameters) implements TrainedExport {
+        @Override
+        public Integer hypernetLayers() {
+            return config.hypernetLayers();
+        }
+
+        @Override
+        public void addTensors(SafetensorsWriter weights) {
+            for (Map.Entry<String, long[]> e : HyperDasParameters.shapes(target, config).entrySet()) {
+                weights.add(e.getKey(), org.hyperdas.runtime.safetensors.DType.F32, e.getValue(),
+                        parameters.bytes(e.getKey()));
+            }
+        }
+
+        @Override
+        public void writeGraphs(GraphWeights w, GraphSink sink) throws IOException {
+            HyperDasGraphs hd = new HyperDasGraphs(w.target(), w.targetWeights(), config, DType.FLOAT32,
+                    LlamaWeights.external(w.store(), HyperDasParameters.HYPERNET), w.targetWeights());
+            for (RunFolder.Run r : runs) {
+                SelectionMode mode = mode(r);
+                String name = MODES.get(mode);
+                Graph g = new Graph("hyperdas_intervened_" + name.replace('-', '_'));
+                HyperDasGraphs.Model m = hd.build(g, mode, false, true);
+                g.output(HyperDasGraphs.LOGITS, m.logits());
+                g.output(HyperDasGraphs.SELECTION, m.selection());
+                g.output(HyperDasGraphs.SUBSPACE, m.subspace());
+                sink.write(intervenedFile(name), g, GraphSpec.HYPERDAS_INTERVENED, name);
+            }
+            Graph g = new Graph("hyperdas_hypernetwork");
+            HyperDasGraphs.Model m = hd.build(g, SelectionMode.SOFT, false, false);
+            g.output(HyperDasGraphs.SELECTION, m.selection());
+            g.output(HyperDasGraphs.SUBSPACE, m.subspace());
+            sink.write(HYPERNETWORK_FILE, g, GraphSpec.HYPERDAS_HYPERNETWORK, null);
+        }
+    }
+
+    private static SelectionMode mode(RunFolder.Run r) {
+        for (Map.Entry<SelectionMode, String> e : HyperDasMethod.LABELS.entrySet()) {
+            if (e.getValue().equals(r.method())) {
+                return e.getKey();
+            }
+        }
+        throw BadInputException.field(r.folder().resolve(RunFolder.CONFIG), "method",
+                "one of " + HyperDasMethod.LABELS.values(), r.method());
+    }
+
+    /**
+     * The HyperDAS configuration the parameters were trained with: layer and k from the run, the
+     * hypernetwork depth, selection heads and Householder MLP size from the tensors' shapes.
+     */
+    public static HyperDasConfig hyperDasConfig(LlamaConfig target, int layer, int k, WeightStore params, Path file) {
+        int layers = 0;
+        while (params.find(HyperDasParameters.HYPERNET + "model.layers." + layers + ".input_layernorm.weight")
+                .isPresent()) {
+            layers++;
+        }
+        TensorInfo q = required(params, file, HyperDasParameters.HYPERNET + SelectionHead.Q_PROJ);
+        TensorInfo gate = required(params, file, HyperDasParameters.HYPERNET + HouseholderSubspace.GATE);
+        HyperDasConfig config;
+        try {
+            config = HyperDasConfig.defaults(target).withLayer(layer).withSubspaceDim(k).withHypernetLayers(layers)
+                    .withSelectionHeads((int) (q.dim(0) / target.headDim()))
+                    .withHouseholderIntermediate((int) gate.dim(0)).validate(target);
+        } catch (GraphBuildException e) {
+            throw BadInputException.file(file, "does not describe a HyperDAS model of this target: " + e.getMessage());
+        }
+        for (Map.Entry<String, long[]> e : HyperDasParameters.shapes(target, config).entrySet()) {
+            TensorInfo t = required(params, file, e.getKey());
+            if (!t.hasShape(e.getValue()) || t.dtype() != org.hyperdas.runtime.safetensors.DType.F32) {
+                throw BadInputException.field(file, e.getKey(), "F32" + TensorInfo.shapeString(e.getValue()),
+                        t.dtype() + TensorInfo.shapeString(t.shape()));
+            }
+        }
+        return config;
+    }
+
+    private static TensorInfo required(WeightStore params, Path file, String name) {
+        return params.find(name).orElseThrow(() -> BadInputException.field(file, name, "a tensor of the trained model",
+                "no such tensor"));
+    }
+}
