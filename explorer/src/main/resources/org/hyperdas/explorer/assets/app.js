@@ -7,7 +7,9 @@ const state = { info: null, examples: [], boardLoaded: false };
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === "class") e.className = v; else if (k === "text") e.textContent = v; else e.setAttribute(k, v);
+    // Styles through the CSSOM: the server's Content-Security-Policy refuses inline style attributes.
+    if (k === "class") e.className = v; else if (k === "text") e.textContent = v;
+    else if (k === "css") Object.assign(e.style, v); else e.setAttribute(k, v);
   }
   for (const c of children) e.append(c);
   return e;
@@ -94,7 +96,7 @@ function topTable(table, top) {
   table.replaceChildren(...top.map((t) => el("tr", {},
     el("td", { text: quote(t.token) }),
     el("td", { text: t.probability.toFixed(3) }),
-    el("td", {}, el("span", { class: "bar", style: "width:" + Math.round(t.probability * 120) + "px" })))));
+    el("td", {}, el("span", { class: "bar", css: { width: Math.round(t.probability * 120) + "px" } })))));
 }
 
 function showAnswer(a) {
@@ -133,7 +135,7 @@ function drawHeatmap(h) {
       const td = el("td", {
         class: "hm-cell" + (h.writable[j] ? "" : " locked") + (chosen ? " chosen" : ""),
         title: label + " -> " + quote(h.columns[j]) + "@" + j + ": " + v.toFixed(4),
-        style: "background-color: rgba(31, 119, 180, " + Math.min(1, Math.max(0, v)).toFixed(3) + ")",
+        css: { backgroundColor: "rgba(31, 119, 180, " + Math.min(1, Math.max(0, v)).toFixed(3) + ")" },
       });
       td.dataset.weight = String(v);
       td.addEventListener("mouseenter", () => { $("hm-readout").textContent = td.title; });
