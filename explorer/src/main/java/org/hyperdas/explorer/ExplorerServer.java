@@ -84,23 +84,24 @@ public final class ExplorerServer implements AutoCloseable {
                 throw new BadInputException("--host " + c.host() + " --port " + c.port() + ": cannot listen there ("
                         + e.getMessage() + "); expected a free port of a local address");
             }
+            boolean local = server.getAddress().getAddress().isLoopbackAddress();
             ExecutorService executor = Executors.newFixedThreadPool(c.threads(), daemonThreads());
             server.setExecutor(executor);
-            server.createContext("/", guarded(ex -> serveAsset(ex, assets)));
-            server.createContext("/api/info", guarded(ex -> {
+            server.createContext("/", guarded(local, ex -> serveAsset(ex, assets)));
+            server.createContext("/api/info", guarded(local, ex -> {
                 HttpExchanges.requireMethod(ex, "GET");
                 HttpExchanges.sendJson(ex, 200, info(model.manifest(), run));
             }));
-            server.createContext("/api/try", guarded(ex -> {
+            server.createContext("/api/try", guarded(local, ex -> {
                 HttpExchanges.requireMethod(ex, "POST");
                 TryRequest request = TryRequest.parse(HttpExchanges.jsonBody(ex));
                 HttpExchanges.sendJson(ex, 200, service.run(request));
             }));
-            server.createContext("/api/examples", guarded(ex -> {
+            server.createContext("/api/examples", guarded(local, ex -> {
                 HttpExchanges.requireMethod(ex, "GET");
                 HttpExchanges.sendJson(ex, 200, run.examples());
             }));
-            server.createContext("/api/leaderboard", guarded(ex -> {
+            server.createContext("/api/leaderboard", guarded(local, ex -> {
                 HttpExchanges.requireMethod(ex, "GET");
                 ObjectNode board = HttpExchanges.JSON.createObjectNode();
                 board.put("markdown", run.leaderboard());
@@ -108,7 +109,7 @@ public final class ExplorerServer implements AutoCloseable {
                 board.set("figures", HttpExchanges.JSON.valueToTree(run.figures()));
                 HttpExchanges.sendJson(ex, 200, board);
             }));
-            server.createContext("/api/figures/", guarded(ex -> serveFigure(ex, run)));
+            server.createContext("/api/figures/", guarded(local, ex -> serveFigure(ex, run)));
             server.start();
             return new ExplorerServer(model, server, executor, c.host());
         } catch (RuntimeException e) {
@@ -144,11 +145,18 @@ public final class ExplorerServer implements AutoCloseable {
         void handle(HttpExchange ex) throws Exception;
     }
 
-    /** Turns failures into JSON errors: 400 for bad input, the route's status, 500 otherwise. */
-    private static HttpHandler guarded(Route route) {
+    /**
+     * Turns failures into JSON errors: 400 for bad input, the route's status, 500 otherwise. On a
+     * loopback address, requests must name a loopback host: a web page whose own host name was
+     * re-pointed at 127.0.0.1 (DNS rebinding) sends its own name, and gets 403.
+     */
+    private static HttpHandler guarded(boolean loopbackOnly, Route route) {
         return ex -> {
             try (ex) {
                 try {
+                    if (loopbackOnly) {
+                        HttpExchanges.requireLoopbackHost(ex);
+                    }
                     route.handle(ex);
                 } catch (BadInputException e) {
                     HttpExchanges.sendError(ex, 400, e.getMessage());

@@ -61,6 +61,16 @@ final class HttpExchanges {
         }
     }
 
+    /** The Host header names this machine: 127.0.0.1, localhost or [::1], with any port. */
+    static void requireLoopbackHost(HttpExchange ex) {
+        String host = ex.getRequestHeaders().getFirst("Host");
+        String name = host == null ? "" : host.replaceFirst(":[0-9]+$", "").toLowerCase(Locale.ROOT);
+        if (!(name.equals("127.0.0.1") || name.equals("localhost") || name.equals("[::1]"))) {
+            throw new HttpError(403, "Host " + host + ": this server answers only requests for 127.0.0.1 or"
+                    + " localhost (serve --host opens it to other names)");
+        }
+    }
+
     static void requireMethod(HttpExchange ex, String method) {
         if (!ex.getRequestMethod().equals(method)) {
             throw new HttpError(405, ex.getRequestURI().getPath() + " expects " + method + ", found "

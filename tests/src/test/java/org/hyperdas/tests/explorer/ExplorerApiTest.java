@@ -214,6 +214,24 @@ class ExplorerApiTest {
     }
 
     @Test
+    void requestsForAnotherHostNameAreRefused() throws Exception {
+        assertEquals(403, rawGetStatus("evil.example:" + hyperdas.port()), "a rebound host name");
+        assertEquals(200, rawGetStatus("localhost:" + hyperdas.port()));
+        assertEquals(200, rawGetStatus("127.0.0.1:" + hyperdas.port()));
+    }
+
+    /** The status of GET /api/info with a given Host header (HttpClient does not let one set it). */
+    private static int rawGetStatus(String host) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", hyperdas.port())) {
+            socket.getOutputStream().write(("GET /api/info HTTP/1.1\r\nHost: " + host
+                    + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+            return Integer.parseInt(status.split(" ")[1]);
+        }
+    }
+
+    @Test
     void examplesAreTheRunsTestPredictions() throws Exception {
         JsonNode examples = JSON.readTree(get(hyperdas, "/api/examples").body());
         long expected = 0;
