@@ -30,8 +30,11 @@ final class Browser {
     private Browser() {
     }
 
-    /** A headless Chromium, or the test skipped (locally) or failed (CI) when there is none. */
-    static WebDriver open() {
+    /**
+     * The Chromium binary; skips the calling test (class, from {@code @BeforeAll}) when it or the
+     * driver is missing, or fails it under CI=true.
+     */
+    static Path requireAvailable() {
         Path binary = BINARIES.stream().filter(Files::isExecutable).findFirst().orElse(null);
         if (binary == null || !Files.isExecutable(DRIVER)) {
             String why = "no headless browser: expected " + BINARIES.get(0) + " and " + DRIVER
@@ -41,6 +44,12 @@ final class Browser {
             }
             Assumptions.abort(why + "; skipping the browser tests");
         }
+        return binary;
+    }
+
+    /** A headless Chromium ({@link #requireAvailable} first). */
+    static WebDriver open() {
+        Path binary = requireAvailable();
         ChromeOptions options = new ChromeOptions();
         options.setBinary(binary.toFile());
         options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",

@@ -44,6 +44,7 @@ class ExplorerBrowserTest {
 
     @BeforeAll
     static void start() throws Exception {
+        Browser.requireAvailable();
         runs = ExplorerFixture.get();
         hyperdas = ExplorerFixture.serve(runs.hyperdasExport(), runs.hyperdasRun());
     }
