@@ -13,13 +13,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The module graph cli -> trainer -> export -> evaluation / graphs -> runtime, checked on the
+ * The module graph cli -> trainer / explorer -> export -> evaluation / graphs -> runtime, checked on the
  * compiled classes of every module (test classes left out): each package tree may use only the
  * ones below it, so a dependency Maven would allow through a transitive path (evaluation reaching
  * graphs, trainer reaching cli) still fails here.
  *
- * <p>The export layer is optional: while the export module does not exist its layer is empty, and
- * its rules start to bite when it lands.
+ * <p>The explorer (the local web page) runs exports as {@code infer} does, so it sits beside the
+ * trainer and must not reach it; the trainer must not reach the explorer either.
  */
 class ModuleDependencyRulesTest {
     private static final String ROOT = "org.hyperdas";
@@ -35,24 +35,25 @@ class ModuleDependencyRulesTest {
     static LayeredArchitecture modules() {
         return layeredArchitecture()
                 .consideringOnlyDependenciesInLayers()
-                .withOptionalLayers(true)
                 .layer("runtime").definedBy(ROOT + ".runtime..")
                 .layer("graphs").definedBy(ROOT + ".graphs..")
                 .layer("evaluation").definedBy(ROOT + ".evaluation..")
                 .layer("export").definedBy(ROOT + ".export..")
                 .layer("trainer").definedBy(ROOT + ".trainer..")
+                .layer("explorer").definedBy(ROOT + ".explorer..")
                 .layer("cli").definedBy(ROOT + ".cli..")
                 .whereLayer("runtime").mayNotAccessAnyLayer()
                 .whereLayer("graphs").mayOnlyAccessLayers("runtime")
                 .whereLayer("evaluation").mayOnlyAccessLayers("runtime")
                 .whereLayer("export").mayOnlyAccessLayers("evaluation", "graphs", "runtime")
                 .whereLayer("trainer").mayOnlyAccessLayers("export", "evaluation", "graphs", "runtime")
+                .whereLayer("explorer").mayOnlyAccessLayers("export", "evaluation", "graphs", "runtime")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer();
     }
 
     @Test
     void everyModuleProducesClasses() {
-        for (String module : List.of("runtime", "graphs", "evaluation", "trainer", "cli")) {
+        for (String module : List.of("runtime", "graphs", "evaluation", "export", "trainer", "explorer", "cli")) {
             assertTrue(classes.containPackage(ROOT + "." + module),
                     "no class of " + ROOT + "." + module + " imported: the rules below would check nothing there");
         }
