@@ -67,7 +67,7 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * over the source rows (SELF excluded).
  */
 public final class HyperDasGraphs {
-    // The feeds' names, kept for callers that feed by string; the schema is FeedSchema.
+    // The feeds' names as strings, kept while the trainer still feeds by them; FeedSchema defines them.
     @Deprecated
     public static final String BASE_IDS = FeedSchema.BASE_IDS.name();
     @Deprecated

@@ -34,7 +34,7 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * makes its intervention in the same graph (declaring e.g. an R input) and calls {@link #finish}.
  */
 public final class InterventionGraph {
-    // The feeds' names, kept for callers that feed by string; the schema is FeedSchema.
+    // The feeds' names as strings, kept while the trainer still feeds by them; FeedSchema defines them.
     @Deprecated
     public static final String BASE_IDS = FeedSchema.BASE_IDS.name();
     @Deprecated
