@@ -20,8 +20,8 @@ import org.hyperdas.evaluation.scoring.Outcome;
 import org.hyperdas.evaluation.scoring.RunFolder;
 import org.hyperdas.evaluation.scoring.Scorer;
 import org.hyperdas.evaluation.scoring.Scores;
-import org.hyperdas.graphs.intervention.InterventionGraph;
 import org.hyperdas.runtime.BadInputException;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.HfTokenizer;
 
 /**
@@ -328,7 +328,7 @@ public final class ExportVerifier {
 
     /**
      * The outcomes of a batch from full logits [batch, base_seq, vocab]: the argmax at each label
-     * position, decoded; correct when the first {@link InterventionGraph#SCORED_LABEL_TOKENS} label
+     * position, decoded; correct when the first {@link FeedSchema#SCORED_LABEL_TOKENS} label
      * tokens (all of them when shorter) are predicted.
      */
     public static List<Outcome> outcomes(PairBatch batch, ExportedModel.FloatTensor logits, HfTokenizer tok) {
@@ -339,7 +339,7 @@ public final class ExportVerifier {
             boolean correct = true;
             for (int j = 0; j < n; j++) {
                 predicted[j] = logits.argmax(i, batch.labelPositions().get(i, j));
-                if (j < InterventionGraph.SCORED_LABEL_TOKENS && predicted[j] != batch.labelIds().get(i, j)) {
+                if (j < FeedSchema.SCORED_LABEL_TOKENS && predicted[j] != batch.labelIds().get(i, j)) {
                     correct = false;
                 }
             }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.hyperdas.runtime.BadInputException;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.HfTokenizer;
 import org.hyperdas.runtime.ort.OrtEngine;
 import org.hyperdas.runtime.ort.Tensors;
@@ -226,8 +227,8 @@ public final class ExportedModel implements AutoCloseable {
     /** target.onnx: logits [batch, seq, vocab] of the unmodified target. */
     public FloatTensor targetLogits(long[][] ids, long[][] mask) throws OrtException {
         Map<String, Object> in = new LinkedHashMap<>();
-        in.put("input_ids", ids);
-        in.put("attention_mask", mask);
+        in.put(FeedSchema.INPUT_IDS.name(), ids);
+        in.put(FeedSchema.ATTENTION_MASK.name(), mask);
         return run(file(GraphSpec.TARGET, null), in).get("logits");
     }
 

@@ -23,6 +23,7 @@ import org.hyperdas.graphs.llama.LlamaBuilder;
 import org.hyperdas.graphs.llama.LlamaHooks;
 import org.hyperdas.graphs.llama.LlamaWeights;
 import org.hyperdas.runtime.BadInputException;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.HfModel;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.hyperdas.runtime.io.AtomicFiles;
@@ -233,8 +234,8 @@ public final class Exporter {
     private static Graph targetGraph(LlamaConfig target, LlamaWeights weights) {
         Graph g = new Graph("target");
         LlamaBuilder llama = new LlamaBuilder(g, target, weights);
-        Value ids = llama.tokenInput(LlamaHooks.INPUT_IDS, "seq");
-        Value mask = llama.tokenInput(LlamaHooks.ATTENTION_MASK, "seq");
+        Value ids = g.input(FeedSchema.INPUT_IDS);
+        Value mask = g.input(FeedSchema.ATTENTION_MASK);
         g.output(LlamaHooks.LOGITS, llama.forward(ids, llama.context(mask)).logits());
         return g;
     }

@@ -1,9 +1,13 @@
 package org.hyperdas.export;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.hyperdas.evaluation.batch.LongTensor;
 import org.hyperdas.evaluation.batch.PairBatch;
 import org.hyperdas.runtime.BadInputException;
+import org.hyperdas.runtime.feeds.Feed;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.HfTokenizer;
 
 /**
@@ -108,27 +112,38 @@ public record InferenceInputs(long[][] baseIds, long[][] baseMask, long[][] base
     }
 
     /**
-     * The int64 input of an exported graph named {@code name} in its spec, [batch][...]: the ids,
-     * masks and intervention masks, or the one fixed site per example at the last entity tokens
-     * ({@code base_positions}, {@code source_positions}, {@code site_mask}).
+     * The int64 feeds of the exported graphs, keyed by the schema: the ids, masks and intervention
+     * masks, and the one fixed site per example at the last entity tokens
+     * ({@link FeedSchema#BASE_POSITIONS}, {@link FeedSchema#SOURCE_POSITIONS}, {@link FeedSchema#SITE_MASK}),
+     * each [batch][...].
+     */
+    public Map<Feed, long[][]> feeds() {
+        Map<Feed, long[][]> m = new LinkedHashMap<>();
+        m.put(FeedSchema.BASE_IDS, baseIds);
+        m.put(FeedSchema.BASE_MASK, baseMask);
+        m.put(FeedSchema.BASE_INTERVENTION_MASK, baseInterventionMask);
+        m.put(FeedSchema.SOURCE_IDS, sourceIds);
+        m.put(FeedSchema.SOURCE_MASK, sourceMask);
+        m.put(FeedSchema.SOURCE_INTERVENTION_MASK, sourceInterventionMask);
+        m.put(FeedSchema.INSTRUCTION_IDS, instructionIds);
+        m.put(FeedSchema.INSTRUCTION_MASK, instructionMask);
+        m.put(FeedSchema.BASE_POSITIONS, column(baseEntityLast));
+        m.put(FeedSchema.SOURCE_POSITIONS, column(sourceEntityLast));
+        m.put(FeedSchema.SITE_MASK, filled(batch(), 1));
+        return m;
+    }
+
+    /**
+     * The input of an exported graph named {@code name} in its spec: {@link #feeds()}' feed of that name.
      *
      * @throws IllegalArgumentException for a name no spec gives these inputs
      */
     public long[][] input(String name) {
-        return switch (name) {
-            case "base_ids" -> baseIds;
-            case "base_mask" -> baseMask;
-            case "base_intervention_mask" -> baseInterventionMask;
-            case "source_ids" -> sourceIds;
-            case "source_mask" -> sourceMask;
-            case "source_intervention_mask" -> sourceInterventionMask;
-            case "instruction_ids" -> instructionIds;
-            case "instruction_mask" -> instructionMask;
-            case "base_positions" -> column(baseEntityLast);
-            case "source_positions" -> column(sourceEntityLast);
-            case "site_mask" -> filled(batch(), 1);
-            default -> throw new IllegalArgumentException("no inference input '" + name + "'");
-        };
+        long[][] rows = FeedSchema.byName(name).map(f -> feeds().get(f)).orElse(null);
+        if (rows == null) {
+            throw new IllegalArgumentException("no inference input '" + name + "'");
+        }
+        return rows;
     }
 
     private static long[][] column(long[] values) {

@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 import org.hyperdas.graphs.ops.ElementwiseOps;
 import org.hyperdas.graphs.ops.IndexOps;
 import org.hyperdas.graphs.ops.ShapeOps;
+import org.hyperdas.runtime.feeds.Feed;
 
 /**
  * A graph under construction. Nodes are appended in a valid topological order (an op can only
@@ -66,6 +67,27 @@ public final class Graph {
         Value v = newValue(name, ValueType.of(dtype, shape));
         inputs.add(v);
         return v;
+    }
+
+    /** The schema's feed {@code feed}: its name, element type and symbolic dims. */
+    public Value input(Feed feed) {
+        DType dtype = switch (feed.type()) {
+            case INT64 -> DType.INT64;
+            case FLOAT32 -> DType.FLOAT32;
+            case BOOL -> DType.BOOL;
+        };
+        return input(feed.name(), dtype, Shape.of(feed.dims().toArray()));
+    }
+
+    /**
+     * The schema's float feed {@code feed} in the compute dtype {@code floatType} (a graph built in
+     * float64 widens its float32 feeds).
+     */
+    public Value input(Feed feed, DType floatType) {
+        if (feed.type() != Feed.ElementType.FLOAT32 || !floatType.isFloating()) {
+            throw new GraphBuildException("input " + feed + ": only float feeds take a compute dtype, got " + floatType);
+        }
+        return input(feed.name(), floatType, Shape.of(feed.dims().toArray()));
     }
 
     /** A trainable tensor: a graph input too, but listed in {@link #parameters()}. */

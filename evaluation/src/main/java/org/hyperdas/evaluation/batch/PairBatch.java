@@ -1,7 +1,11 @@
 package org.hyperdas.evaluation.batch;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.hyperdas.evaluation.pairs.Pair;
+import org.hyperdas.runtime.feeds.Feed;
+import org.hyperdas.runtime.feeds.FeedSchema;
 
 /**
  * One batch of pairs as padded int64 tensors (right padding; masks are 1 on real tokens).
@@ -49,6 +53,38 @@ public record PairBatch(
 
     public int size() {
         return pairs.size();
+    }
+
+    /**
+     * The batch as graph feeds, keyed by the schema: the prompts, intervention masks, instruction,
+     * labels and {@link FeedSchema#IS_CAUSE}, and one intervention site per example at the last
+     * entity tokens ({@link FeedSchema#BASE_POSITIONS}, {@link FeedSchema#SOURCE_POSITIONS} [B, 1]
+     * over the entity positions' buffers, {@link FeedSchema#SITE_MASK} all 1). A graph takes the
+     * ones it declares.
+     */
+    public Map<Feed, LongTensor> feeds() {
+        Map<Feed, LongTensor> m = new LinkedHashMap<>();
+        m.put(FeedSchema.BASE_IDS, baseIds);
+        m.put(FeedSchema.BASE_MASK, baseMask);
+        m.put(FeedSchema.BASE_INTERVENTION_MASK, baseInterventionMask);
+        m.put(FeedSchema.SOURCE_IDS, sourceIds);
+        m.put(FeedSchema.SOURCE_MASK, sourceMask);
+        m.put(FeedSchema.SOURCE_INTERVENTION_MASK, sourceInterventionMask);
+        m.put(FeedSchema.INSTRUCTION_IDS, instructionIds);
+        m.put(FeedSchema.INSTRUCTION_MASK, instructionMask);
+        m.put(FeedSchema.LABEL_IDS, labelIds);
+        m.put(FeedSchema.LABEL_MASK, labelMask);
+        m.put(FeedSchema.LABEL_POSITIONS, labelPositions);
+        m.put(FeedSchema.IS_CAUSE, isCause);
+        long[] oneSite = {size(), 1};
+        m.put(FeedSchema.BASE_POSITIONS, new LongTensor(oneSite, baseEntityLast.data()));
+        m.put(FeedSchema.SOURCE_POSITIONS, new LongTensor(oneSite, sourceEntityLast.data()));
+        LongTensor siteMask = LongTensor.zeros(oneSite);
+        for (int i = 0; i < size(); i++) {
+            siteMask.data().put(i, 1);
+        }
+        m.put(FeedSchema.SITE_MASK, siteMask);
+        return m;
     }
 
     /** Number of real tokens in row b of a mask. */

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.hyperdas.evaluation.scoring.Scores.Cid;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.io.AtomicFiles;
 
 /**
@@ -22,7 +23,7 @@ public final class LeaderboardWriter {
     public static final String HTML = "leaderboard.html";
 
     private static final String LEGEND = "C = Cause, I = Isolate, D = Disentangle = (C + I) / 2: % of examples whose"
-            + " first 3 label tokens (teacher forced) are right after the intervention. An entity type's score is"
+            + " first " + FeedSchema.SCORED_LABEL_TOKENS + " label tokens (teacher forced) are right after the intervention. An entity type's score is"
             + " the mean over its attributes; Average is the mean over the entity types.";
 
     private LeaderboardWriter() {

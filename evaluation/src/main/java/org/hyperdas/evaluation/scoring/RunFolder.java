@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.hyperdas.evaluation.arrow.PredictionFile;
 import org.hyperdas.runtime.BadInputException;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.io.AtomicFiles;
 import org.hyperdas.runtime.safetensors.SafetensorsWriter;
 
@@ -45,7 +46,7 @@ public final class RunFolder {
     public static final List<String> FILES = List.of(CONFIG, PARAMETERS, PREDICTIONS, SCORES);
     /** What the scores measure, stated in scores.json. */
     public static final String METRIC = "teacher-forced argmax after intervention; an example is correct when its"
-            + " first 3 label tokens (all of them when shorter) equal the expected label's tokens";
+            + " first " + FeedSchema.SCORED_LABEL_TOKENS + " label tokens (all of them when shorter) equal the expected label's tokens";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

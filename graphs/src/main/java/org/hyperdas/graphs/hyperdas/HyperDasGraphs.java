@@ -14,6 +14,7 @@ import org.hyperdas.graphs.nn.TokenPositions;
 import org.hyperdas.graphs.optim.AdamWConfig;
 import org.hyperdas.graphs.optim.ParamGroup;
 import org.hyperdas.graphs.optim.TrainingGraph;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.LlamaConfig;
 
 /**
@@ -31,19 +32,19 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * <p><b>Inputs</b> (int64 unless noted; the names and meanings of the evaluation module's PairBatch):
  * <table>
  *   <caption>inputs</caption>
- *   <tr><td>{@value #BASE_IDS}, {@value #BASE_MASK}, {@value #BASE_INTERVENTION_MASK}</td><td>[batch, base_seq]</td>
+ *   <tr><td>{@link FeedSchema#BASE_IDS}, {@link FeedSchema#BASE_MASK}, {@link FeedSchema#BASE_INTERVENTION_MASK}</td><td>[batch, base_seq]</td>
  *       <td>BOS + base prompt + label tokens; attention mask; 1 on the positions the
  *       intervention may write and the hypernetwork may see (BOS .. last entity token)</td></tr>
- *   <tr><td>{@value #SOURCE_IDS}, {@value #SOURCE_MASK}, {@value #SOURCE_INTERVENTION_MASK}</td>
+ *   <tr><td>{@link FeedSchema#SOURCE_IDS}, {@link FeedSchema#SOURCE_MASK}, {@link FeedSchema#SOURCE_INTERVENTION_MASK}</td>
  *       <td>[batch, source_seq]</td><td>the same for the source prompt</td></tr>
- *   <tr><td>{@value #INSTRUCTION_IDS}, {@value #INSTRUCTION_MASK}</td><td>[batch, instruction_seq]</td>
+ *   <tr><td>{@link FeedSchema#INSTRUCTION_IDS}, {@link FeedSchema#INSTRUCTION_MASK}</td><td>[batch, instruction_seq]</td>
  *       <td>"&lt;base entity&gt; ; &lt;source entity&gt; - &lt;Attribute&gt;", BOS first</td></tr>
- *   <tr><td>{@value #LABEL_IDS}, {@value #LABEL_MASK}, {@value #LABEL_POSITIONS}</td><td>[batch, label_len]</td>
+ *   <tr><td>{@link FeedSchema#HYPERDAS_LABEL_IDS}, {@link FeedSchema#HYPERDAS_LABEL_MASK}, {@link FeedSchema#HYPERDAS_LABEL_POSITIONS}</td><td>[batch, label_len]</td>
  *       <td>label tokens; 1 on real ones; the base position whose logits predict each</td></tr>
- *   <tr><td>{@value #IS_CAUSE} (training)</td><td>[batch]</td><td>1 cause (weight causalWeight), 0 isolate</td></tr>
- *   <tr><td>{@value #SPARSITY_WEIGHT} (training; compute dtype)</td><td>[]</td>
+ *   <tr><td>{@link FeedSchema#IS_CAUSE} (training)</td><td>[batch]</td><td>1 cause (weight causalWeight), 0 isolate</td></tr>
+ *   <tr><td>{@link FeedSchema#SPARSITY_WEIGHT} (training; compute dtype)</td><td>[]</td>
  *       <td>{@link HyperDasConfig#sparsityWeight} of the step</td></tr>
- *   <tr><td>{@value #SELECTION_INPUT} (mode GIVEN; compute dtype)</td><td>[batch, source_seq+1, base_seq]</td>
+ *   <tr><td>{@link FeedSchema#SELECTION_INPUT} (mode GIVEN; compute dtype)</td><td>[batch, source_seq+1, base_seq]</td>
  *       <td>the selection to use</td></tr>
  *   <tr><td>the parameters ({@link HyperDasParameters})</td><td></td><td>TrainStep slots when training</td></tr>
  * </table>
@@ -66,20 +67,34 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * over the source rows (SELF excluded).
  */
 public final class HyperDasGraphs {
-    public static final String BASE_IDS = "base_ids";
-    public static final String BASE_MASK = "base_mask";
-    public static final String BASE_INTERVENTION_MASK = "base_intervention_mask";
-    public static final String SOURCE_IDS = "source_ids";
-    public static final String SOURCE_MASK = "source_mask";
-    public static final String SOURCE_INTERVENTION_MASK = "source_intervention_mask";
-    public static final String INSTRUCTION_IDS = "instruction_ids";
-    public static final String INSTRUCTION_MASK = "instruction_mask";
-    public static final String LABEL_IDS = "label_ids";
-    public static final String LABEL_MASK = "label_mask";
-    public static final String LABEL_POSITIONS = "label_positions";
-    public static final String IS_CAUSE = "is_cause";
-    public static final String SPARSITY_WEIGHT = "sparsity_weight";
-    public static final String SELECTION_INPUT = "selection_input";
+    // The feeds' names as strings, kept while the trainer still feeds by them; FeedSchema defines them.
+    @Deprecated
+    public static final String BASE_IDS = FeedSchema.BASE_IDS.name();
+    @Deprecated
+    public static final String BASE_MASK = FeedSchema.BASE_MASK.name();
+    @Deprecated
+    public static final String BASE_INTERVENTION_MASK = FeedSchema.BASE_INTERVENTION_MASK.name();
+    @Deprecated
+    public static final String SOURCE_IDS = FeedSchema.SOURCE_IDS.name();
+    @Deprecated
+    public static final String SOURCE_MASK = FeedSchema.SOURCE_MASK.name();
+    @Deprecated
+    public static final String SOURCE_INTERVENTION_MASK = FeedSchema.SOURCE_INTERVENTION_MASK.name();
+    @Deprecated
+    public static final String INSTRUCTION_IDS = FeedSchema.INSTRUCTION_IDS.name();
+    @Deprecated
+    public static final String INSTRUCTION_MASK = FeedSchema.INSTRUCTION_MASK.name();
+    @Deprecated
+    public static final String LABEL_IDS = FeedSchema.LABEL_IDS.name();
+    @Deprecated
+    public static final String LABEL_MASK = FeedSchema.LABEL_MASK.name();
+    @Deprecated
+    public static final String LABEL_POSITIONS = FeedSchema.LABEL_POSITIONS.name();
+    @Deprecated
+    public static final String IS_CAUSE = FeedSchema.IS_CAUSE.name();
+    @Deprecated
+    public static final String SPARSITY_WEIGHT = FeedSchema.SPARSITY_WEIGHT.name();
+
 
     public static final String CE_LOSS = "ce_loss";
     public static final String SPARSITY_PENALTY = "sparsity_penalty";
@@ -205,25 +220,25 @@ public final class HyperDasGraphs {
     /**
      * Declares the inputs in {@code g} and builds the model into it (no outputs declared).
      *
-     * @param withLoss declare {@value #IS_CAUSE} and {@value #SPARSITY_WEIGHT} and build the loss
+     * @param withLoss declare {@link FeedSchema#IS_CAUSE} and {@link FeedSchema#SPARSITY_WEIGHT} and build the loss
      * @param fullLogits also compute the logits at every base position
      */
     public Model build(Graph g, SelectionMode mode, boolean withLoss, boolean fullLogits) {
-        Value baseIds = tokens(g, BASE_IDS, "base_seq");
-        Value baseMask = tokens(g, BASE_MASK, "base_seq");
-        Value baseVisible = tokens(g, BASE_INTERVENTION_MASK, "base_seq");
-        Value sourceIds = tokens(g, SOURCE_IDS, "source_seq");
-        Value sourceMask = tokens(g, SOURCE_MASK, "source_seq");
-        Value sourceVisible = tokens(g, SOURCE_INTERVENTION_MASK, "source_seq");
-        Value instructionIds = tokens(g, INSTRUCTION_IDS, "instruction_seq");
-        Value instructionMask = tokens(g, INSTRUCTION_MASK, "instruction_seq");
-        Value labels = tokens(g, LABEL_IDS, "label_len");
-        Value labelMask = tokens(g, LABEL_MASK, "label_len");
-        Value labelPositions = tokens(g, LABEL_POSITIONS, "label_len");
-        Value isCause = withLoss ? g.input(IS_CAUSE, DType.INT64, Shape.of("batch")) : null;
-        Value sparsityWeight = withLoss ? g.input(SPARSITY_WEIGHT, dtype, Shape.scalar()) : null;
+        Value baseIds = g.input(FeedSchema.BASE_IDS);
+        Value baseMask = g.input(FeedSchema.BASE_MASK);
+        Value baseVisible = g.input(FeedSchema.BASE_INTERVENTION_MASK);
+        Value sourceIds = g.input(FeedSchema.SOURCE_IDS);
+        Value sourceMask = g.input(FeedSchema.SOURCE_MASK);
+        Value sourceVisible = g.input(FeedSchema.SOURCE_INTERVENTION_MASK);
+        Value instructionIds = g.input(FeedSchema.INSTRUCTION_IDS);
+        Value instructionMask = g.input(FeedSchema.INSTRUCTION_MASK);
+        Value labels = g.input(FeedSchema.HYPERDAS_LABEL_IDS);
+        Value labelMask = g.input(FeedSchema.HYPERDAS_LABEL_MASK);
+        Value labelPositions = g.input(FeedSchema.HYPERDAS_LABEL_POSITIONS);
+        Value isCause = withLoss ? g.input(FeedSchema.IS_CAUSE) : null;
+        Value sparsityWeight = withLoss ? g.input(FeedSchema.SPARSITY_WEIGHT, dtype) : null;
         Value given = mode == SelectionMode.GIVEN
-                ? g.input(SELECTION_INPUT, dtype, Shape.of("batch", "source_seq+1", "base_seq")) : null;
+                ? g.input(FeedSchema.SELECTION_INPUT, dtype) : null;
 
         int layer = config.layer();
         LlamaBuilder llama = new LlamaBuilder(g, target, targetWeights, dtype);
@@ -301,10 +316,6 @@ public final class HyperDasGraphs {
         Value flags = ce.firstKCorrect();
         DType dt = ce.loss().dtype();
         return flags.cast(dt).reduceMean(false, 0);
-    }
-
-    private static Value tokens(Graph g, String name, String seq) {
-        return g.input(name, DType.INT64, Shape.of("batch", seq));
     }
 
     /**

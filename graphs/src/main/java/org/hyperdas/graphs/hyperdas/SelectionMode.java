@@ -9,8 +9,8 @@ public enum SelectionMode {
     /** Each source row bids for its best base column; SELF clamped below at selfClamp; column argmax (0/1). */
     ONE_TO_ONE,
     /**
-     * W is fed as the input {@value HyperDasGraphs#SELECTION_INPUT} [batch, S + 1, T_b] (e.g. a
-     * ground-truth alignment, or all SELF); the selection head is not built.
+     * W is fed as the input {@link org.hyperdas.runtime.feeds.FeedSchema#SELECTION_INPUT}
+     * [batch, S + 1, T_b] (e.g. a ground-truth alignment, or all SELF); the selection head is not built.
      */
     GIVEN
 }

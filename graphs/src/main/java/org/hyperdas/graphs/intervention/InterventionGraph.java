@@ -3,12 +3,12 @@ package org.hyperdas.graphs.intervention;
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.Graph;
 import org.hyperdas.graphs.GraphBuildException;
-import org.hyperdas.graphs.Shape;
 import org.hyperdas.graphs.Value;
 import org.hyperdas.graphs.llama.LlamaBuilder;
 import org.hyperdas.graphs.llama.LlamaWeights;
 import org.hyperdas.graphs.nn.CrossEntropy;
 import org.hyperdas.graphs.nn.TokenPositions;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.LlamaConfig;
 
 /**
@@ -22,11 +22,10 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * Only the label positions go through the final norm and the LM head (a [batch, labels, vocab]
  * tensor instead of [batch, seq, vocab]; Llama 3's vocabulary is 128k).
  *
- * <p>Inputs (int64 unless said): {@value #BASE_IDS}, {@value #BASE_MASK} [batch, base_seq];
- * {@value #SOURCE_IDS}, {@value #SOURCE_MASK} [batch, source_seq] (absent in a plain graph);
- * {@value #BASE_POSITIONS}, {@value #SOURCE_POSITIONS}, {@value #SITE_MASK} [batch, sites] (the
- * {@link Sites}); {@value #LABEL_IDS}, {@value #LABEL_POSITIONS}, {@value #LABEL_MASK}
- * [batch, labels]; {@value #EXAMPLE_WEIGHTS} float [batch] (only with a loss). Outputs:
+ * <p>Inputs ({@link FeedSchema}): {@link FeedSchema#TARGET_INPUTS} (the source ones absent in a
+ * plain graph); the {@link Sites} {@link FeedSchema#BASE_POSITIONS}, {@link FeedSchema#SOURCE_POSITIONS},
+ * {@link FeedSchema#SITE_MASK}; {@link FeedSchema#LABELS}; {@link FeedSchema#EXAMPLE_WEIGHTS} in the
+ * compute dtype (only with a loss). Outputs:
  * {@value #PREDICTIONS} int64 [batch, labels], {@value #CORRECT} bool [batch], optionally
  * {@value #LABEL_LOGITS} [batch, labels, vocab]; the loss is returned, not declared, so that
  * {@code TrainingGraph} can declare it.
@@ -35,22 +34,32 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * makes its intervention in the same graph (declaring e.g. an R input) and calls {@link #finish}.
  */
 public final class InterventionGraph {
-    public static final String BASE_IDS = "base_ids";
-    public static final String BASE_MASK = "base_mask";
-    public static final String SOURCE_IDS = "source_ids";
-    public static final String SOURCE_MASK = "source_mask";
-    public static final String BASE_POSITIONS = "base_positions";
-    public static final String SOURCE_POSITIONS = "source_positions";
-    public static final String SITE_MASK = "site_mask";
-    public static final String LABEL_IDS = "label_ids";
-    public static final String LABEL_POSITIONS = "label_positions";
-    public static final String LABEL_MASK = "label_mask";
-    public static final String EXAMPLE_WEIGHTS = "example_weights";
+    // The feeds' names as strings, kept while the trainer still feeds by them; FeedSchema defines them.
+    @Deprecated
+    public static final String BASE_IDS = FeedSchema.BASE_IDS.name();
+    @Deprecated
+    public static final String BASE_MASK = FeedSchema.BASE_MASK.name();
+    @Deprecated
+    public static final String SOURCE_IDS = FeedSchema.SOURCE_IDS.name();
+    @Deprecated
+    public static final String SOURCE_MASK = FeedSchema.SOURCE_MASK.name();
+    @Deprecated
+    public static final String BASE_POSITIONS = FeedSchema.BASE_POSITIONS.name();
+    @Deprecated
+    public static final String SOURCE_POSITIONS = FeedSchema.SOURCE_POSITIONS.name();
+    @Deprecated
+    public static final String SITE_MASK = FeedSchema.SITE_MASK.name();
+    @Deprecated
+    public static final String LABEL_IDS = FeedSchema.LABEL_IDS.name();
+    @Deprecated
+    public static final String LABEL_POSITIONS = FeedSchema.LABEL_POSITIONS.name();
+    @Deprecated
+    public static final String LABEL_MASK = FeedSchema.LABEL_MASK.name();
+    @Deprecated
+    public static final String EXAMPLE_WEIGHTS = FeedSchema.EXAMPLE_WEIGHTS.name();
     public static final String PREDICTIONS = "predictions";
     public static final String CORRECT = "first_k_correct";
     public static final String LABEL_LOGITS = "label_logits";
-    /** RAVEL's scoring: the first 3 label tokens must all match. */
-    public static final int SCORED_LABEL_TOKENS = 3;
 
     /** What {@link #finish} built. */
     public record Outputs(Value loss, Value predictions, Value correct, Value labelLogits) {
@@ -76,23 +85,21 @@ public final class InterventionGraph {
             throw new GraphBuildException("InterventionGraph: layer " + layer + " out of range [0, "
                     + c.numHiddenLayers() + "]");
         }
-        Value baseIds = llama.tokenInput(BASE_IDS, "base_seq");
-        Value baseMask = llama.tokenInput(BASE_MASK, "base_seq");
+        Value baseIds = graph.input(FeedSchema.BASE_IDS);
+        Value baseMask = graph.input(FeedSchema.BASE_MASK);
         baseContext = llama.context(baseMask);
         baseResidual = llama.prefix(baseIds, baseContext, layer);
         if (plain) {
             sourceResidual = null;
             sites = null;
         } else {
-            Value sourceIds = llama.tokenInput(SOURCE_IDS, "source_seq");
-            Value sourceMask = llama.tokenInput(SOURCE_MASK, "source_seq");
+            Value sourceIds = graph.input(FeedSchema.SOURCE_IDS);
+            Value sourceMask = graph.input(FeedSchema.SOURCE_MASK);
             try (Graph.Scope s = graph.scope("source")) {
                 sourceResidual = llama.prefix(sourceIds, llama.context(sourceMask), layer);
             }
-            Shape siteShape = Shape.of("batch", "sites");
-            sites = new Sites(graph.input(BASE_POSITIONS, DType.INT64, siteShape),
-                    graph.input(SOURCE_POSITIONS, DType.INT64, siteShape),
-                    graph.input(SITE_MASK, DType.INT64, siteShape));
+            sites = new Sites(graph.input(FeedSchema.BASE_POSITIONS), graph.input(FeedSchema.SOURCE_POSITIONS),
+                    graph.input(FeedSchema.SITE_MASK));
         }
     }
 
@@ -152,7 +159,7 @@ public final class InterventionGraph {
      * Applies {@code intervention} (ignored by a plain graph), runs the rest of the model on the
      * label positions and declares the outputs.
      *
-     * @param withLoss add the {@value #EXAMPLE_WEIGHTS} input and compute the weighted loss
+     * @param withLoss add the {@link FeedSchema#EXAMPLE_WEIGHTS} input and compute the weighted loss
      * @param labelLogits also output the label-position logits
      */
     public Outputs finish(Intervention intervention, boolean withLoss, boolean labelLogits) {
@@ -164,13 +171,13 @@ public final class InterventionGraph {
         LlamaConfig c = llama.config();
         Value last = llama.blocks(layer, c.numHiddenLayers(), edited, baseContext);
         DType dt = llama.dtype();
-        Value labels = graph.input(LABEL_IDS, DType.INT64, Shape.of("batch", "labels"));
-        Value labelPositions = graph.input(LABEL_POSITIONS, DType.INT64, Shape.of("batch", "labels"));
-        Value labelMask = graph.input(LABEL_MASK, DType.INT64, Shape.of("batch", "labels")).cast(dt);
-        Value weights = withLoss ? graph.input(EXAMPLE_WEIGHTS, dt, Shape.of("batch"))
+        Value labels = graph.input(FeedSchema.LABEL_IDS);
+        Value labelPositions = graph.input(FeedSchema.LABEL_POSITIONS);
+        Value labelMask = graph.input(FeedSchema.LABEL_MASK).cast(dt);
+        Value weights = withLoss ? graph.input(FeedSchema.EXAMPLE_WEIGHTS, dt)
                 : labelMask.reduceMax(false, 1).mul(0.0).add(1.0);
         Value logits = llama.lmHead(llama.finalNorm(TokenPositions.gather(last, labelPositions)));
-        CrossEntropy ce = CrossEntropy.ofLabelLogits(logits, labels, labelMask, weights, SCORED_LABEL_TOKENS);
+        CrossEntropy ce = CrossEntropy.ofLabelLogits(logits, labels, labelMask, weights, FeedSchema.SCORED_LABEL_TOKENS);
         graph.output(PREDICTIONS, ce.predictions());
         graph.output(CORRECT, ce.firstKCorrect());
         if (labelLogits) {

@@ -1,13 +1,10 @@
 package org.hyperdas.graphs.llama;
 
-import static org.hyperdas.graphs.llama.LlamaHooks.ATTENTION_MASK;
-import static org.hyperdas.graphs.llama.LlamaHooks.INPUT_IDS;
-
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.Graph;
 import org.hyperdas.graphs.GraphBuildException;
-import org.hyperdas.graphs.Shape;
 import org.hyperdas.graphs.Value;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.LlamaConfig;
 
 /**
@@ -16,8 +13,8 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * {@link org.hyperdas.graphs.optim.TrainingGraph}.
  *
  * <p>Inputs: {@code input_ids} and {@code attention_mask} (int64 [batch, seq]),
- * {@value #LABELS} (int64 [batch, seq]: the token position t should predict, usually
- * {@code input_ids[t + 1]}) and {@value #LABEL_MASK} ([batch, seq] in the compute dtype: 1 where
+ * {@code labels} (int64 [batch, seq]: the token position t should predict, usually
+ * {@code input_ids[t + 1]}) and {@code label_mask} ([batch, seq] in the compute dtype: 1 where
  * position t counts, 0 elsewhere). The loss is the mean over counted positions,
  * <pre>
  *   loss = sum_{b,t} mask[b,t] * -log softmax(logits[b,t])[labels[b,t]]  /  max(1, sum_{b,t} mask[b,t])
@@ -31,10 +28,12 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * @param loss rank-0
  */
 public record CausalLmLoss(Graph graph, LlamaBuilder llama, Value logits, Value loss) {
-    /** Input name of the labels. */
-    public static final String LABELS = "labels";
-    /** Input name of the label mask. */
-    public static final String LABEL_MASK = "label_mask";
+    /** @deprecated the feed: {@link FeedSchema#NEXT_TOKEN_LABELS}. */
+    @Deprecated
+    public static final String LABELS = FeedSchema.NEXT_TOKEN_LABELS.name();
+    /** @deprecated the feed: {@link FeedSchema#NEXT_TOKEN_LABEL_MASK}. */
+    @Deprecated
+    public static final String LABEL_MASK = FeedSchema.NEXT_TOKEN_LABEL_MASK.name();
 
     /** A float32 model. */
     public static CausalLmLoss build(LlamaConfig config) {
@@ -45,10 +44,10 @@ public record CausalLmLoss(Graph graph, LlamaBuilder llama, Value logits, Value 
     public static CausalLmLoss build(LlamaConfig config, DType dtype) {
         Graph g = new Graph("llama_lm_loss");
         LlamaBuilder llama = new LlamaBuilder(g, config, LlamaWeights.inputs(dtype), dtype);
-        Value ids = llama.tokenInput(INPUT_IDS, "seq");
-        Value mask = llama.tokenInput(ATTENTION_MASK, "seq");
-        Value labels = llama.tokenInput(LABELS, "seq");
-        Value labelMask = g.input(LABEL_MASK, dtype, Shape.of("batch", "seq"));
+        Value ids = g.input(FeedSchema.INPUT_IDS);
+        Value mask = g.input(FeedSchema.ATTENTION_MASK);
+        Value labels = g.input(FeedSchema.NEXT_TOKEN_LABELS);
+        Value labelMask = g.input(FeedSchema.NEXT_TOKEN_LABEL_MASK, dtype);
         Value logits = llama.forward(ids, llama.context(mask)).logits();
         return new CausalLmLoss(g, llama, logits, maskedMean(logits, labels, labelMask));
     }

@@ -1,5 +1,7 @@
 package org.hyperdas.graphs.llama;
 
+import org.hyperdas.runtime.feeds.FeedSchema;
+
 /**
  * The names of a Llama graph's activations (graph outputs and inputs), after TransformerLens hook
  * names that researchers already know:
@@ -15,8 +17,9 @@ package org.hyperdas.graphs.llama;
  * residual stream entering block L, HYPERDAS.md's {@code hidden_states[L]}) is {@link #residual}.
  */
 public final class LlamaHooks {
-    public static final String INPUT_IDS = "input_ids";
-    public static final String ATTENTION_MASK = "attention_mask";
+    /** The feeds' names ({@link FeedSchema#INPUT_IDS}, {@link FeedSchema#ATTENTION_MASK}). */
+    public static final String INPUT_IDS = FeedSchema.INPUT_IDS.name();
+    public static final String ATTENTION_MASK = FeedSchema.ATTENTION_MASK.name();
     public static final String EMBED = "embed";
     public static final String LN_FINAL = "ln_final";
     public static final String LOGITS = "logits";

@@ -23,6 +23,7 @@ import org.hyperdas.graphs.exec.GraphRunner;
 import org.hyperdas.graphs.llama.LlamaGraphs;
 import org.hyperdas.graphs.llama.LlamaHooks;
 import org.hyperdas.graphs.llama.LlamaWeights;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,8 +44,8 @@ class HyperDasFaithfulnessTest {
         Graph plain = LlamaGraphs.forward(TARGET, inlineTarget(DType.FLOAT64), DType.FLOAT64);
         Map<String, HostTensor> batch = HyperDasFixtures.batch();
         try (GraphRunner r = GraphRunner.open(plain)) {
-            targetLogits = r.run(Map.of(LlamaHooks.INPUT_IDS, batch.get(HyperDasGraphs.BASE_IDS),
-                    LlamaHooks.ATTENTION_MASK, batch.get(HyperDasGraphs.BASE_MASK))).get(LlamaHooks.LOGITS).toDoubles();
+            targetLogits = r.run(Map.of(LlamaHooks.INPUT_IDS, batch.get(FeedSchema.BASE_IDS.name()),
+                    LlamaHooks.ATTENTION_MASK, batch.get(FeedSchema.BASE_MASK.name()))).get(LlamaHooks.LOGITS).toDoubles();
         }
     }
 
@@ -72,7 +73,7 @@ class HyperDasFaithfulnessTest {
             }
         }
         Map<String, HostTensor> feeds = merged(HyperDasFixtures.batch(), params64);
-        feeds.put(HyperDasGraphs.SELECTION_INPUT, HostTensor.ofDoubles(w, BATCH, TS + 1, TB));
+        feeds.put(FeedSchema.SELECTION_INPUT.name(), HostTensor.ofDoubles(w, BATCH, TS + 1, TB));
         double[] logits = run(graphs(DType.FLOAT64).evaluation(SelectionMode.GIVEN, true), feeds)
                 .get(HyperDasGraphs.LOGITS).toDoubles();
         double diff = maxAbsDiff(logits, targetLogits);
@@ -87,7 +88,7 @@ class HyperDasFaithfulnessTest {
     @Test
     void baseEqualToSourceWithAlignedSelectionLeavesTheLogitsUnchanged() throws Exception {
         Map<String, HostTensor> batch = HyperDasFixtures.baseAsSource();
-        long[] iv = batch.get(HyperDasGraphs.BASE_INTERVENTION_MASK).toLongs();
+        long[] iv = batch.get(FeedSchema.BASE_INTERVENTION_MASK.name()).toLongs();
         double[] w = new double[BATCH * (TB + 1) * TB];
         for (int b = 0; b < BATCH; b++) {
             for (int j = 0; j < TB; j++) {
@@ -99,7 +100,7 @@ class HyperDasFaithfulnessTest {
         for (long seed : new long[] {11, 12, 13}) {
             Map<String, HostTensor> feeds = merged(batch, HyperDasFixtures.parameters(TARGET, CONFIG, DType.FLOAT64,
                     0.5, seed));
-            feeds.put(HyperDasGraphs.SELECTION_INPUT, HostTensor.ofDoubles(w, BATCH, TB + 1, TB));
+            feeds.put(FeedSchema.SELECTION_INPUT.name(), HostTensor.ofDoubles(w, BATCH, TB + 1, TB));
             double[] logits = run(graphs(DType.FLOAT64).evaluation(SelectionMode.GIVEN, true), feeds)
                     .get(HyperDasGraphs.LOGITS).toDoubles();
             worst = Math.max(worst, maxAbsDiff(logits, targetLogits));

@@ -1,19 +1,5 @@
 package org.hyperdas.graphs.hyperdas;
 
-import static org.hyperdas.graphs.hyperdas.HyperDasGraphs.BASE_IDS;
-import static org.hyperdas.graphs.hyperdas.HyperDasGraphs.BASE_INTERVENTION_MASK;
-import static org.hyperdas.graphs.hyperdas.HyperDasGraphs.BASE_MASK;
-import static org.hyperdas.graphs.hyperdas.HyperDasGraphs.INSTRUCTION_IDS;
-import static org.hyperdas.graphs.hyperdas.HyperDasGraphs.INSTRUCTION_MASK;
-import static org.hyperdas.graphs.hyperdas.HyperDasGraphs.IS_CAUSE;
-import static org.hyperdas.graphs.hyperdas.HyperDasGraphs.LABEL_IDS;
-import static org.hyperdas.graphs.hyperdas.HyperDasGraphs.LABEL_MASK;
-import static org.hyperdas.graphs.hyperdas.HyperDasGraphs.LABEL_POSITIONS;
-import static org.hyperdas.graphs.hyperdas.HyperDasGraphs.SOURCE_IDS;
-import static org.hyperdas.graphs.hyperdas.HyperDasGraphs.SOURCE_INTERVENTION_MASK;
-import static org.hyperdas.graphs.hyperdas.HyperDasGraphs.SOURCE_MASK;
-import static org.hyperdas.graphs.hyperdas.HyperDasGraphs.SPARSITY_WEIGHT;
-
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -22,6 +8,7 @@ import org.hyperdas.graphs.Graph;
 import org.hyperdas.graphs.HostTensor;
 import org.hyperdas.graphs.Value;
 import org.hyperdas.graphs.llama.TinyLlamas;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.LlamaConfig;
 
 /** A tiny random target, a HyperDAS config for it, and a small padded batch. */
@@ -67,34 +54,34 @@ final class HyperDasFixtures {
     /** The batch inputs of the evaluation graphs. */
     static Map<String, HostTensor> batch() {
         Map<String, HostTensor> m = new LinkedHashMap<>();
-        m.put(BASE_IDS, HostTensor.ofLongs(BASE_IDS_V, BATCH, TB));
-        m.put(BASE_MASK, HostTensor.ofLongs(BASE_MASK_V, BATCH, TB));
-        m.put(BASE_INTERVENTION_MASK, HostTensor.ofLongs(BASE_IV_V, BATCH, TB));
-        m.put(SOURCE_IDS, HostTensor.ofLongs(SOURCE_IDS_V, BATCH, TS));
-        m.put(SOURCE_MASK, HostTensor.ofLongs(SOURCE_MASK_V, BATCH, TS));
-        m.put(SOURCE_INTERVENTION_MASK, HostTensor.ofLongs(SOURCE_IV_V, BATCH, TS));
-        m.put(INSTRUCTION_IDS, HostTensor.ofLongs(INSTRUCTION_IDS_V, BATCH, TI));
-        m.put(INSTRUCTION_MASK, HostTensor.ofLongs(INSTRUCTION_MASK_V, BATCH, TI));
-        m.put(LABEL_IDS, HostTensor.ofLongs(LABEL_IDS_V, BATCH, TL));
-        m.put(LABEL_MASK, HostTensor.ofLongs(LABEL_MASK_V, BATCH, TL));
-        m.put(LABEL_POSITIONS, HostTensor.ofLongs(LABEL_POSITIONS_V, BATCH, TL));
+        m.put(FeedSchema.BASE_IDS.name(), HostTensor.ofLongs(BASE_IDS_V, BATCH, TB));
+        m.put(FeedSchema.BASE_MASK.name(), HostTensor.ofLongs(BASE_MASK_V, BATCH, TB));
+        m.put(FeedSchema.BASE_INTERVENTION_MASK.name(), HostTensor.ofLongs(BASE_IV_V, BATCH, TB));
+        m.put(FeedSchema.SOURCE_IDS.name(), HostTensor.ofLongs(SOURCE_IDS_V, BATCH, TS));
+        m.put(FeedSchema.SOURCE_MASK.name(), HostTensor.ofLongs(SOURCE_MASK_V, BATCH, TS));
+        m.put(FeedSchema.SOURCE_INTERVENTION_MASK.name(), HostTensor.ofLongs(SOURCE_IV_V, BATCH, TS));
+        m.put(FeedSchema.INSTRUCTION_IDS.name(), HostTensor.ofLongs(INSTRUCTION_IDS_V, BATCH, TI));
+        m.put(FeedSchema.INSTRUCTION_MASK.name(), HostTensor.ofLongs(INSTRUCTION_MASK_V, BATCH, TI));
+        m.put(FeedSchema.LABEL_IDS.name(), HostTensor.ofLongs(LABEL_IDS_V, BATCH, TL));
+        m.put(FeedSchema.LABEL_MASK.name(), HostTensor.ofLongs(LABEL_MASK_V, BATCH, TL));
+        m.put(FeedSchema.LABEL_POSITIONS.name(), HostTensor.ofLongs(LABEL_POSITIONS_V, BATCH, TL));
         return m;
     }
 
     /** The batch with the training inputs too. */
     static Map<String, HostTensor> trainingBatch(double sparsityWeight, DType dtype) {
         Map<String, HostTensor> m = batch();
-        m.put(IS_CAUSE, HostTensor.ofLongs(new long[] {1, 0}, BATCH));
-        m.put(SPARSITY_WEIGHT, HostTensor.scalar(sparsityWeight, dtype));
+        m.put(FeedSchema.IS_CAUSE.name(), HostTensor.ofLongs(new long[] {1, 0}, BATCH));
+        m.put(FeedSchema.SPARSITY_WEIGHT.name(), HostTensor.scalar(sparsityWeight, dtype));
         return m;
     }
 
     /** The batch with the source replaced by the base (ids, mask and intervention mask). */
     static Map<String, HostTensor> baseAsSource() {
         Map<String, HostTensor> m = batch();
-        m.put(SOURCE_IDS, m.get(BASE_IDS));
-        m.put(SOURCE_MASK, m.get(BASE_MASK));
-        m.put(SOURCE_INTERVENTION_MASK, m.get(BASE_INTERVENTION_MASK));
+        m.put(FeedSchema.SOURCE_IDS.name(), m.get(FeedSchema.BASE_IDS.name()));
+        m.put(FeedSchema.SOURCE_MASK.name(), m.get(FeedSchema.BASE_MASK.name()));
+        m.put(FeedSchema.SOURCE_INTERVENTION_MASK.name(), m.get(FeedSchema.BASE_INTERVENTION_MASK.name()));
         return m;
     }
 

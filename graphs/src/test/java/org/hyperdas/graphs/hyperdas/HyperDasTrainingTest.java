@@ -15,6 +15,7 @@ import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.HostTensor;
 import org.hyperdas.graphs.llama.LlamaWeights;
 import org.hyperdas.graphs.optim.TrainingGraph;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.hyperdas.runtime.ort.OrtEngine;
 import org.hyperdas.runtime.ort.Tensors;
@@ -39,11 +40,11 @@ class HyperDasTrainingTest {
 
         assertEquals(new TreeSet<>(HyperDasParameters.shapes(target, config).keySet()),
                 new TreeSet<>(training.parameterNames()));
-        assertEquals(Set.of(HyperDasGraphs.BASE_IDS, HyperDasGraphs.BASE_MASK, HyperDasGraphs.BASE_INTERVENTION_MASK,
-                HyperDasGraphs.SOURCE_IDS, HyperDasGraphs.SOURCE_MASK, HyperDasGraphs.SOURCE_INTERVENTION_MASK,
-                HyperDasGraphs.INSTRUCTION_IDS, HyperDasGraphs.INSTRUCTION_MASK, HyperDasGraphs.LABEL_IDS,
-                HyperDasGraphs.LABEL_MASK, HyperDasGraphs.LABEL_POSITIONS, HyperDasGraphs.IS_CAUSE,
-                HyperDasGraphs.SPARSITY_WEIGHT, "lr_scale"), Set.copyOf(training.batchInputs()));
+        assertEquals(Set.of(FeedSchema.BASE_IDS.name(), FeedSchema.BASE_MASK.name(), FeedSchema.BASE_INTERVENTION_MASK.name(),
+                FeedSchema.SOURCE_IDS.name(), FeedSchema.SOURCE_MASK.name(), FeedSchema.SOURCE_INTERVENTION_MASK.name(),
+                FeedSchema.INSTRUCTION_IDS.name(), FeedSchema.INSTRUCTION_MASK.name(), FeedSchema.LABEL_IDS.name(),
+                FeedSchema.LABEL_MASK.name(), FeedSchema.LABEL_POSITIONS.name(), FeedSchema.IS_CAUSE.name(),
+                FeedSchema.SPARSITY_WEIGHT.name(), "lr_scale"), Set.copyOf(training.batchInputs()));
         assertEquals(List.of(TrainingGraph.LOSS, TrainingGraph.GRAD_NORM, HyperDasGraphs.CE_LOSS,
                 HyperDasGraphs.SPARSITY_PENALTY, HyperDasGraphs.ACCURACY), training.scalarOutputs());
 
@@ -66,7 +67,7 @@ class HyperDasTrainingTest {
             OnnxTensor lrTensor = Tensors.tensor(lrScale);
             owned.add(sparsityTensor);
             owned.add(lrTensor);
-            batch.put(HyperDasGraphs.SPARSITY_WEIGHT, sparsityTensor);
+            batch.put(FeedSchema.SPARSITY_WEIGHT.name(), sparsityTensor);
             batch.put("lr_scale", lrTensor);
             for (int t = 0; t < STEPS; t++) {
                 double weight = config.sparsityWeight(step.steps(), STEPS);

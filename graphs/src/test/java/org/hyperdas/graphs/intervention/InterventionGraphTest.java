@@ -15,6 +15,7 @@ import org.hyperdas.graphs.Shape;
 import org.hyperdas.graphs.Value;
 import org.hyperdas.graphs.exec.GraphRunner;
 import org.hyperdas.graphs.llama.LlamaWeights;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -156,22 +157,22 @@ class InterventionGraphTest {
 
     private static Map<String, HostTensor> baseFeeds() {
         Map<String, HostTensor> f = new HashMap<>();
-        f.put(InterventionGraph.BASE_IDS, HostTensor.ofLongs(BASE_IDS, 2, 7));
-        f.put(InterventionGraph.BASE_MASK, HostTensor.ofLongs(BASE_MASK, 2, 7));
-        f.put(InterventionGraph.LABEL_IDS, HostTensor.ofLongs(LABEL_IDS, 2, 2));
-        f.put(InterventionGraph.LABEL_POSITIONS, HostTensor.ofLongs(LABEL_POS, 2, 2));
-        f.put(InterventionGraph.LABEL_MASK, HostTensor.ofLongs(LABEL_MASK, 2, 2));
+        f.put(FeedSchema.BASE_IDS.name(), HostTensor.ofLongs(BASE_IDS, 2, 7));
+        f.put(FeedSchema.BASE_MASK.name(), HostTensor.ofLongs(BASE_MASK, 2, 7));
+        f.put(FeedSchema.LABEL_IDS.name(), HostTensor.ofLongs(LABEL_IDS, 2, 2));
+        f.put(FeedSchema.LABEL_POSITIONS.name(), HostTensor.ofLongs(LABEL_POS, 2, 2));
+        f.put(FeedSchema.LABEL_MASK.name(), HostTensor.ofLongs(LABEL_MASK, 2, 2));
         return f;
     }
 
     private static Map<String, HostTensor> withSource(long[] sourceIds, long[] sourceMask, int sourceLen,
             long[] siteMask) {
         Map<String, HostTensor> f = baseFeeds();
-        f.put(InterventionGraph.SOURCE_IDS, HostTensor.ofLongs(sourceIds, 2, sourceLen));
-        f.put(InterventionGraph.SOURCE_MASK, HostTensor.ofLongs(sourceMask, 2, sourceLen));
-        f.put(InterventionGraph.BASE_POSITIONS, HostTensor.ofLongs(new long[] {2, 3}, 2, 1));
-        f.put(InterventionGraph.SOURCE_POSITIONS, HostTensor.ofLongs(new long[] {2, 1}, 2, 1));
-        f.put(InterventionGraph.SITE_MASK, HostTensor.ofLongs(siteMask, 2, 1));
+        f.put(FeedSchema.SOURCE_IDS.name(), HostTensor.ofLongs(sourceIds, 2, sourceLen));
+        f.put(FeedSchema.SOURCE_MASK.name(), HostTensor.ofLongs(sourceMask, 2, sourceLen));
+        f.put(FeedSchema.BASE_POSITIONS.name(), HostTensor.ofLongs(new long[] {2, 3}, 2, 1));
+        f.put(FeedSchema.SOURCE_POSITIONS.name(), HostTensor.ofLongs(new long[] {2, 1}, 2, 1));
+        f.put(FeedSchema.SITE_MASK.name(), HostTensor.ofLongs(siteMask, 2, 1));
         return f;
     }
 
@@ -221,7 +222,7 @@ class InterventionGraphTest {
             Graph das = dasGraph(layer);
             // base == source, every site active
             Map<String, HostTensor> same = withSource(BASE_IDS, BASE_MASK, 7, new long[] {1, 1});
-            same.put(InterventionGraph.SOURCE_POSITIONS, same.get(InterventionGraph.BASE_POSITIONS));
+            same.put(FeedSchema.SOURCE_POSITIONS.name(), same.get(FeedSchema.BASE_POSITIONS.name()));
             assertTrue(maxAbsDiff(reference, logits(patching, same)) < 1e-6, "patching, base == source, L" + layer);
             same.put(DasRotation.ROTATION, HostTensor.ofFloats(r, HIDDEN, 5));
             assertTrue(maxAbsDiff(reference, logits(das, same)) < 1e-6, "das, base == source, L" + layer);

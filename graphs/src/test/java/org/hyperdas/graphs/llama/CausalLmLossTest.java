@@ -7,6 +7,7 @@ import java.util.Map;
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.HostTensor;
 import org.hyperdas.graphs.exec.GraphRunner;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.junit.jupiter.api.Test;
 
@@ -29,8 +30,8 @@ class CausalLmLossTest {
         Map<String, HostTensor> feeds = new HashMap<>();
         feeds.put(LlamaHooks.INPUT_IDS, HostTensor.ofLongs(ids, batch, seq));
         feeds.put(LlamaHooks.ATTENTION_MASK, HostTensor.ofLongs(attention, batch, seq));
-        feeds.put(CausalLmLoss.LABELS, HostTensor.ofLongs(labels, batch, seq));
-        feeds.put(CausalLmLoss.LABEL_MASK, HostTensor.ofDoubles(mask, batch, seq));
+        feeds.put(FeedSchema.NEXT_TOKEN_LABELS.name(), HostTensor.ofLongs(labels, batch, seq));
+        feeds.put(FeedSchema.NEXT_TOKEN_LABEL_MASK.name(), HostTensor.ofDoubles(mask, batch, seq));
         TinyLlamas.weights(config, 3, DType.FLOAT64).forEach(feeds::put);
         try (GraphRunner r = GraphRunner.open(lm.graph())) {
             Map<String, HostTensor> out = r.run(feeds);

@@ -13,6 +13,7 @@ import org.hyperdas.graphs.optim.AdamWConfig;
 import org.hyperdas.graphs.optim.LrSchedule;
 import org.hyperdas.graphs.optim.ParamGroup;
 import org.hyperdas.graphs.optim.TrainingGraph;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.hyperdas.runtime.ort.OrtEngine;
 import org.hyperdas.runtime.ort.Tensors;
@@ -98,7 +99,7 @@ class CopyTaskTrainingTest {
                 OnnxTensor maskT = Tensors.tensor(labelMask, BATCH, SEQ);
                 OnnxTensor lrT = Tensors.tensor(lr)) {
             Map<String, OnnxTensor> batch = Map.of(LlamaHooks.INPUT_IDS, idsT, LlamaHooks.ATTENTION_MASK, attentionT,
-                    CausalLmLoss.LABELS, labelsT, CausalLmLoss.LABEL_MASK, maskT, training.lrScaleInput(), lrT);
+                    FeedSchema.NEXT_TOKEN_LABELS.name(), labelsT, FeedSchema.NEXT_TOKEN_LABEL_MASK.name(), maskT, training.lrScaleInput(), lrT);
             for (int s = 1; s <= STEPS; s++) {
                 fillBatch(data, ids, labels);
                 lr.put(0, (float) SCHEDULE.factor(step.steps()));

@@ -2,6 +2,7 @@ package org.hyperdas.tests.export;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.List;
@@ -12,6 +13,8 @@ import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.scoring.Outcome;
 import org.hyperdas.evaluation.scoring.RunFolder;
 import org.hyperdas.export.InferenceInputs;
+import org.hyperdas.runtime.feeds.Feed;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.HfTokenizer;
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +48,11 @@ class InferenceInputsMatchTheBatcherTest {
                 assertArrayEquals(b.instructionMask().row(0), x.instructionMask()[0], what);
                 assertEquals(b.baseEntityLast().get(0), x.baseEntityLast()[0], what);
                 assertEquals(b.sourceEntityLast().get(0), x.sourceEntityLast()[0], what);
+                // The same schema feeds: everything infer feeds, the batch carries; the sites agree.
+                assertTrue(b.feeds().keySet().containsAll(x.feeds().keySet()), what);
+                for (Feed site : List.of(FeedSchema.BASE_POSITIONS, FeedSchema.SOURCE_POSITIONS, FeedSchema.SITE_MASK)) {
+                    assertArrayEquals(b.feeds().get(site).row(0), x.feeds().get(site)[0], what + " " + site);
+                }
             }
             System.out.printf("infer inputs: %d test pairs tokenized exactly as the batcher does%n", outcomes.size());
         }

@@ -23,6 +23,7 @@ import org.hyperdas.graphs.hyperdas.HyperDasParameters;
 import org.hyperdas.graphs.hyperdas.SelectionMode;
 import org.hyperdas.graphs.llama.LlamaWeights;
 import org.hyperdas.graphs.optim.TrainingGraph;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.HfModel;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.hyperdas.runtime.ort.OrtEngine;
@@ -58,17 +59,17 @@ class HyperDasExternalTargetTest {
 
     private static Map<String, HostTensor> batch() {
         Map<String, HostTensor> m = new LinkedHashMap<>();
-        m.put(HyperDasGraphs.BASE_IDS, longs(BASE));
-        m.put(HyperDasGraphs.BASE_MASK, longs(BASE_MASK));
-        m.put(HyperDasGraphs.BASE_INTERVENTION_MASK, longs(BASE_IV));
-        m.put(HyperDasGraphs.SOURCE_IDS, longs(SOURCE));
-        m.put(HyperDasGraphs.SOURCE_MASK, longs(SOURCE_MASK));
-        m.put(HyperDasGraphs.SOURCE_INTERVENTION_MASK, longs(SOURCE_IV));
-        m.put(HyperDasGraphs.INSTRUCTION_IDS, longs(INSTRUCTION));
-        m.put(HyperDasGraphs.INSTRUCTION_MASK, longs(INSTRUCTION_MASK));
-        m.put(HyperDasGraphs.LABEL_IDS, longs(LABELS));
-        m.put(HyperDasGraphs.LABEL_MASK, longs(LABEL_MASK));
-        m.put(HyperDasGraphs.LABEL_POSITIONS, longs(LABEL_POSITIONS));
+        m.put(FeedSchema.BASE_IDS.name(), longs(BASE));
+        m.put(FeedSchema.BASE_MASK.name(), longs(BASE_MASK));
+        m.put(FeedSchema.BASE_INTERVENTION_MASK.name(), longs(BASE_IV));
+        m.put(FeedSchema.SOURCE_IDS.name(), longs(SOURCE));
+        m.put(FeedSchema.SOURCE_MASK.name(), longs(SOURCE_MASK));
+        m.put(FeedSchema.SOURCE_INTERVENTION_MASK.name(), longs(SOURCE_IV));
+        m.put(FeedSchema.INSTRUCTION_IDS.name(), longs(INSTRUCTION));
+        m.put(FeedSchema.INSTRUCTION_MASK.name(), longs(INSTRUCTION_MASK));
+        m.put(FeedSchema.LABEL_IDS.name(), longs(LABELS));
+        m.put(FeedSchema.LABEL_MASK.name(), longs(LABEL_MASK));
+        m.put(FeedSchema.LABEL_POSITIONS.name(), longs(LABEL_POSITIONS));
         return m;
     }
 
@@ -97,7 +98,7 @@ class HyperDasExternalTargetTest {
             }
             Map<String, HostTensor> feeds = new HashMap<>(batch());
             initial.forEach((name, v) -> feeds.put(name, HostTensor.ofFloats(v, shapes.get(name))));
-            feeds.put(HyperDasGraphs.SELECTION_INPUT, HostTensor.ofFloats(self, b, s + 1, t));
+            feeds.put(FeedSchema.SELECTION_INPUT.name(), HostTensor.ofFloats(self, b, s + 1, t));
             Graph eval = graphs.evaluation(SelectionMode.GIVEN, true);
             double[] logits;
             try (GraphRunner r = GraphRunner.open(eval, dataFolder)) {
@@ -129,8 +130,8 @@ class HyperDasExternalTargetTest {
                     inputs.put(e.getKey(), keep(owned, Tensors.tensor(Tensors.longsOf(e.getValue().toLongs()),
                             e.getValue().shape())));
                 }
-                inputs.put(HyperDasGraphs.IS_CAUSE, keep(owned, Tensors.tensor(Tensors.longsOf(1, 0), 2)));
-                inputs.put(HyperDasGraphs.SPARSITY_WEIGHT, keep(owned, Tensors.tensor(Tensors.floatsOf(0.15f))));
+                inputs.put(FeedSchema.IS_CAUSE.name(), keep(owned, Tensors.tensor(Tensors.longsOf(1, 0), 2)));
+                inputs.put(FeedSchema.SPARSITY_WEIGHT.name(), keep(owned, Tensors.tensor(Tensors.floatsOf(0.15f))));
                 inputs.put(training.lrScaleInput(), keep(owned, Tensors.tensor(Tensors.floatsOf(1f))));
                 for (int i = 0; i < 3; i++) {
                     StepResult r = step.step(inputs);

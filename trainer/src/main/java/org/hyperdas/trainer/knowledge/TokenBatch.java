@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.hyperdas.graphs.llama.LlamaHooks;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.ort.Tensors;
 
 /**
@@ -21,10 +21,10 @@ import org.hyperdas.runtime.ort.Tensors;
  * before it); {@code example_weights} [b], all 1.
  */
 final class TokenBatch implements AutoCloseable {
-    static final String LABELS = "labels";
-    static final String LABEL_POSITIONS = "label_positions";
-    static final String LABEL_MASK = "label_mask";
-    static final String EXAMPLE_WEIGHTS = "example_weights";
+    static final String LABELS = FeedSchema.TOKEN_LABELS.name();
+    static final String LABEL_POSITIONS = FeedSchema.LABEL_POSITIONS.name();
+    static final String LABEL_MASK = FeedSchema.TOKEN_LABEL_MASK.name();
+    static final String EXAMPLE_WEIGHTS = FeedSchema.EXAMPLE_WEIGHTS.name();
 
     /** Shapes whose tensors are kept; a training run has a few dozen. */
     private static final int MAX_SHAPES = 256;
@@ -94,8 +94,8 @@ final class TokenBatch implements AutoCloseable {
         }
         if (m == null) {
             m = new HashMap<>();
-            m.put(LlamaHooks.INPUT_IDS, Tensors.tensor(slice(ids, b * seq), b, seq));
-            m.put(LlamaHooks.ATTENTION_MASK, Tensors.tensor(slice(mask, b * seq), b, seq));
+            m.put(FeedSchema.INPUT_IDS.name(), Tensors.tensor(slice(ids, b * seq), b, seq));
+            m.put(FeedSchema.ATTENTION_MASK.name(), Tensors.tensor(slice(mask, b * seq), b, seq));
             m.put(LABELS, Tensors.tensor(slice(labels, b * l), b, l));
             m.put(LABEL_POSITIONS, Tensors.tensor(slice(positions, b * l), b, l));
             m.put(LABEL_MASK, Tensors.tensor(slice(labelMask, b * l), b, l));
