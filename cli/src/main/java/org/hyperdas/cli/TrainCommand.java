@@ -22,9 +22,11 @@ import org.hyperdas.trainer.Experiment;
 import org.hyperdas.trainer.InterventionMethod;
 import org.hyperdas.trainer.MethodOptions;
 import org.hyperdas.trainer.MethodRegistry;
+import org.hyperdas.trainer.RunControl;
 import org.hyperdas.trainer.TargetModel;
 import org.hyperdas.trainer.das.DasDefaults;
 import org.hyperdas.trainer.das.DasMethod;
+import org.hyperdas.trainer.das.DasTrainer;
 import org.hyperdas.trainer.hyperdas.HyperDasMethod;
 import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import picocli.CommandLine.Command;
@@ -75,16 +77,18 @@ final class TrainCommand implements Callable<Integer> {
     List<Double> lossWeights;
 
     @Option(names = "--resume",
-            description = "hyperdas: continue from DIR/checkpoint.safetensors when it exists.")
+            description = "Continue from the checkpoints in the run folder when they exist (hyperdas:"
+                    + " DIR/checkpoint.safetensors; das, mdas: DIR/checkpoints/TYPE.ATTRIBUTE.safetensors).")
     boolean resume;
 
-    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "100",
-            description = "hyperdas: steps between checkpoints (0: only at the end; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "" + RunControl.DEFAULT_CHECKPOINT_EVERY,
+            description = "Steps between checkpoints (0: only at the end; default: ${DEFAULT-VALUE}).")
     int checkpointEvery;
 
-    @Option(names = "--progress-every", paramLabel = "N", defaultValue = "20",
-            description = "hyperdas: steps between progress lines on stderr (default: ${DEFAULT-VALUE}).")
-    int progressEvery;
+    @Option(names = "--progress-every", paramLabel = "N",
+            description = "Steps between progress lines on stderr (default: " + HyperDasMethod.PROGRESS_EVERY
+                    + " for hyperdas, " + DasTrainer.PROGRESS_EVERY + " for das and mdas).")
+    Integer progressEvery;
 
     @Option(names = "--layer", paramLabel = "L",
             description = "Intervention site: the residual stream entering block L (0 = embedding output)."
@@ -154,7 +158,7 @@ final class TrainCommand implements Callable<Integer> {
                     return runBaselines(experiment.withTarget(second), baselineNames, baselineOptions, baselineLog);
                 }
             });
-            List<Experiment.Run> runs = new ArrayList<>(experiment.runAll(method, options, out, System.err));
+            List<Experiment.Run> runs = new ArrayList<>(experiment.runAll(method, options, control(out), out, System.err));
             try {
                 runs.addAll(baselines.get());
             } catch (ExecutionException e) {
@@ -171,12 +175,18 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** Checkpoints, resume and progress of a run whose folder is {@code folder}. */
+    private RunControl control(Path folder) {
+        return new RunControl(folder, checkpointEvery, resume, progressEvery, 0);
+    }
+
     /** Trains and scores each baseline into {@code out/NAME}, one after the other. */
     private List<Experiment.Run> runBaselines(Experiment experiment, List<String> names, MethodOptions options,
             PrintStream log) throws Exception {
         List<Experiment.Run> runs = new ArrayList<>();
         for (String b : names) {
-            runs.add(experiment.run(MethodRegistry.get(b), options, out.resolve(b), log));
+            runs.add(experiment.runAll(MethodRegistry.get(b), options, control(out.resolve(b)), out.resolve(b), log)
+                    .get(0));
         }
         return runs;
     }
@@ -230,10 +240,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         List<PairSplit> evalSplits = parseSplits(splits);
         boolean hyperdas = m instanceof HyperDasMethod;
-        if (!hyperdas && (hypernetLayers != null || epochs != null || resume || rotationLr != null || sparsity != null
+        if (!hyperdas && (hypernetLayers != null || epochs != null || rotationLr != null || sparsity != null
                 || lossWeights != null)) {
-            throw new BadInputException("--hypernet-layers, --epochs, --rotation-lr, --sparsity, --loss-weights and"
-                    + " --resume apply to --method hyperdas only");
+            throw new BadInputException("--hypernet-layers, --epochs, --rotation-lr, --sparsity and --loss-weights"
+                    + " apply to --method hyperdas only");
         }
         List<String> baselineNames = baselineMethods(hyperdas);
         if (hyperdas && flags.steps != null && baselineNames.isEmpty()) {
@@ -258,12 +268,8 @@ final class TrainCommand implements Callable<Integer> {
                         flags.batchSize != null ? flags.batchSize : d.batchSize(), options.evalBatchSize(),
                         flags.lr != null ? flags.lr : d.hypernetLr(), flags.warmupSteps != null ? flags.warmupSteps : 0,
                         flags.seed);
-                m = new HyperDasMethod(HyperDasMethod.Settings.defaults()
-                        .withEpochs(epochs).withHypernetLayers(hypernetLayers)
-                        .withWarmupSteps(flags.warmupSteps).withRotationLr(rotationLr).withSparsity(sparsity)
-                        .withLossWeights(lossWeights)
-                        .withCheckpoint(out.resolve("checkpoint.safetensors"), checkpointEvery, resume)
-                        .withProgressEvery(progressEvery));
+                m = new HyperDasMethod(new HyperDasMethod.Settings(hypernetLayers, epochs, rotationLr,
+                        flags.warmupSteps, sparsity, lossWeights));
             }
             Experiment.Setup setup = new Experiment.Setup(data.source(flags.seed), evalSplits,
                     !data.noKnowledgeFilter, options.evalBatchSize());
@@ -276,7 +282,7 @@ final class TrainCommand implements Callable<Integer> {
             if (parallel) {
                 runs.addAll(runBesideBaselines(experiment, folder, m, options, baselineNames, baselineOptions, cores));
             } else {
-                runs.addAll(experiment.runAll(m, options, out, System.err));
+                runs.addAll(experiment.runAll(m, options, control(out), out, System.err));
                 runs.addAll(runBaselines(experiment, baselineNames, baselineOptions, System.err));
             }
             var stdout = spec.commandLine().getOut();

@@ -37,8 +37,15 @@ public interface InterventionMethod {
      * @param target the frozen target model
      * @param train the training pairs, already filtered to what the model knows
      * @param options layer, k, steps, ...
+     * @param control checkpoints, resume, progress interval
      * @param progress progress lines
      */
-    TrainedIntervention fit(TargetModel target, PairSet train, MethodOptions options, PrintStream progress)
-            throws Exception;
+    TrainedIntervention fit(TargetModel target, PairSet train, MethodOptions options, RunControl control,
+            PrintStream progress) throws Exception;
+
+    /** {@link #fit(TargetModel, PairSet, MethodOptions, RunControl, PrintStream)} without checkpoints. */
+    default TrainedIntervention fit(TargetModel target, PairSet train, MethodOptions options, PrintStream progress)
+            throws Exception {
+        return fit(target, train, options, RunControl.none(), progress);
+    }
 }
