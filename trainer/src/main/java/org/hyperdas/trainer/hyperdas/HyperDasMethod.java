@@ -40,8 +40,10 @@ import org.hyperdas.runtime.train.TrainStep;
 import org.hyperdas.trainer.BatchFeeds;
 import org.hyperdas.trainer.InterventionMethod;
 import org.hyperdas.trainer.MethodOptions;
+import org.hyperdas.trainer.MethodOverrides;
 import org.hyperdas.trainer.PairSet;
 import org.hyperdas.trainer.RunControl;
+import org.hyperdas.trainer.TargetDefaults;
 import org.hyperdas.trainer.TargetModel;
 import org.hyperdas.trainer.TrainLoop;
 
@@ -66,6 +68,8 @@ import org.hyperdas.trainer.TrainLoop;
  */
 public final class HyperDasMethod implements InterventionMethod {
     public static final String NAME = "hyperdas";
+    /** The baseline trained beside HyperDAS by default. */
+    private static final String MDAS = "mdas";
 
     /** The run label of each selection mode, in the order they are scored. */
     public static final Map<SelectionMode, String> LABELS;
@@ -158,18 +162,52 @@ public final class HyperDasMethod implements InterventionMethod {
                 + " grad-norm clip 4.0, linear warm-up then cosine decay (values in training.hyperdas)";
     }
 
-    /** The HyperDAS configuration for {@code target} under these options and settings. */
+    @Override
+    public Configured configure(TargetModel target, MethodOverrides o) {
+        HyperDasConfig d = TargetDefaults.hyperdas(target.config());
+        HyperDasTraining t = TargetDefaults.hyperdasTraining(target.config());
+        MethodOptions base = TargetDefaults.baseline(target.config(), o.seed());
+        MethodOptions options = new MethodOptions(o.layer() != null ? o.layer() : base.layer(),
+                o.k() != null ? o.k() : d.subspaceDim(), 0, o.batchSize() != null ? o.batchSize() : t.batchSize(),
+                o.evalBatchSize() != null ? o.evalBatchSize() : base.evalBatchSize(),
+                o.lr() != null ? o.lr() : d.hypernetLr(), o.warmupSteps() != null ? o.warmupSteps() : 0, o.seed());
+        return new Configured(new HyperDasMethod(new Settings(o.hypernetLayers(), o.epochs(), o.rotationLr(),
+                o.warmupSteps(), o.sparsity(), o.lossWeights())), options);
+    }
+
+    @Override
+    public List<String> options() {
+        return List.of(MethodOverrides.LAYER, MethodOverrides.K, MethodOverrides.BATCH_SIZE,
+                MethodOverrides.EVAL_BATCH_SIZE, MethodOverrides.LR, MethodOverrides.WARMUP_STEPS,
+                MethodOverrides.HYPERNET_LAYERS, MethodOverrides.EPOCHS, MethodOverrides.ROTATION_LR,
+                MethodOverrides.SPARSITY, MethodOverrides.LOSS_WEIGHTS);
+    }
+
+    @Override
+    public String optionsHint() {
+        return " (hyperdas trains for --epochs passes over the training pairs; with --baselines, --steps sets the"
+                + " baselines' steps)";
+    }
+
+    @Override
+    public List<String> companions() {
+        return List.of(MDAS);
+    }
+
+    @Override
+    public String sweepRefusal() {
+        return "sweep runs the fixed-position baselines (patching, das, mdas); train hyperdas with"
+                + " `hyperdas-run train --layer L`";
+    }
+
+    /** The HyperDAS graph settings for {@code target} under these options and settings. */
     public HyperDasConfig config(TargetModel target, MethodOptions o) {
-        HyperDasConfig d = HyperDasConfig.defaults(target.config());
+        HyperDasConfig d = TargetDefaults.hyperdas(target.config());
         try {
-            HyperDasConfig c = d.withLayer(o.layer()).withSubspaceDim(o.k()).withTraining(o.batchSize(), settings.epochs() != null ? settings.epochs() : d.epochs())
-                    .withSeed(o.seed()).withLearningRates(o.lr(),
-                            settings.rotationLr() != null ? settings.rotationLr() : d.rotationLr());
+            HyperDasConfig c = d.withLayer(o.layer()).withSubspaceDim(o.k()).withSeed(o.seed())
+                    .withLearningRates(o.lr(), settings.rotationLr() != null ? settings.rotationLr() : d.rotationLr());
             if (settings.hypernetLayers() != null) {
                 c = c.withHypernetLayers(settings.hypernetLayers());
-            }
-            if (settings.sparsity() != null) {
-                c = c.withSparsity(settings.sparsity().get(0), settings.sparsity().get(1), settings.sparsity().get(2));
             }
             if (settings.lossWeights() != null) {
                 c = c.withLossWeights(settings.lossWeights().get(0), settings.lossWeights().get(1));
@@ -178,6 +216,15 @@ public final class HyperDasMethod implements InterventionMethod {
         } catch (GraphBuildException e) {
             throw new BadInputException(target.folder() + ": " + e.getMessage());
         }
+    }
+
+    /** The training-loop settings for {@code target} under these options and settings. */
+    public HyperDasTraining training(TargetModel target, MethodOptions o) {
+        HyperDasTraining d = TargetDefaults.hyperdasTraining(target.config());
+        List<Double> sp = settings.sparsity() != null ? settings.sparsity()
+                : List.of(d.sparsityWarmup(), d.sparsityStart(), d.sparsityEnd());
+        return new HyperDasTraining(settings.epochs() != null ? settings.epochs() : d.epochs(), o.batchSize(),
+                settings.warmupSteps(), sp.get(0), sp.get(1), sp.get(2));
     }
 
     @Override
@@ -206,7 +253,7 @@ public final class HyperDasMethod implements InterventionMethod {
     private Map<String, Object> train(TargetModel target, HyperDasGraphs graphs, List<Pair> all, MethodOptions o,
             RunControl control, PrintStream log, HyperDasTrained trained) throws Exception {
         HyperDasConfig config = graphs.config();
-        HyperDasTraining plan = training(config);
+        HyperDasTraining plan = training(target, o);
         TrainingGraph training = graphs.training();
         Map<String, float[]> init = HyperDasParameters.initialFloats(target.config(), config,
                 HyperDasParameters.reader(target.weightStore()));
@@ -239,12 +286,6 @@ public final class HyperDasMethod implements InterventionMethod {
             }
             return d;
         }
-    }
-
-    /** The training settings of {@code config} with these settings' warm-up. */
-    HyperDasTraining training(HyperDasConfig config) {
-        return new HyperDasTraining(config.epochs(), config.batchSize(), settings.warmupSteps(), config.sparsityWarmup(),
-                config.sparsityStart(), config.sparsityEnd());
     }
 
     /** What a checkpoint must match to be resumed by this run. */
