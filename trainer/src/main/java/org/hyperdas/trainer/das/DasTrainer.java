@@ -46,7 +46,7 @@ import org.hyperdas.trainer.TrainLoop;
  * construction ({@link OrthogonalSubspace}); the result reports |R^T R - I|.
  */
 public final class DasTrainer implements AutoCloseable {
-    /** Name of the training accuracy metric (first 3 label tokens right). */
+    /** Name of the training accuracy metric (first {@value org.hyperdas.graphs.intervention.InterventionGraph#SCORED_LABEL_TOKENS} label tokens right). */
     public static final String ACCURACY = "accuracy";
 
     /**
