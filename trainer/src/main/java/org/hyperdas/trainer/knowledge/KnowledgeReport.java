@@ -174,7 +174,7 @@ public final class KnowledgeReport {
                 scores.add(new AttributeScore(type, a, tss));
             }
         }
-        return new KnowledgeReport(probe.model().folder().toString(), entities, scores);
+        return new KnowledgeReport(probe.folder().toString(), entities, scores);
     }
 
     public String model() {
