@@ -23,6 +23,10 @@ import org.hyperdas.runtime.train.TrainStep;
  * loss or gradient norm, keeps running means of the task's metrics for the progress reports
  * ({@link TrainingProgress}), saves checkpoints and resumes from one.
  *
+ * <p>Each plug-in opens its step the same way, {@code new TrainStep(session, graph.stepSpec(init))}
+ * over a session it owns (DAS shares one session between the attributes' steps), and hands it to
+ * {@link #run}.
+ *
  * <p>Resume is bit-exact as long as the task's batch of step s depends only on s (or, for a
  * stateful sampler, is replayed by {@link TrainTask#resumeAt}): the checkpoint holds the
  * parameters, the optimizer moments and the step count.

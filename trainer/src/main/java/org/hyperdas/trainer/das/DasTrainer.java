@@ -62,14 +62,19 @@ public final class DasTrainer implements AutoCloseable {
         }
     }
 
-    /** One attribute's trained subspace and how training went. */
+    /**
+     * One attribute's trained subspace and how training went.
+     *
+     * @param resumedAt the steps a checkpoint had already done (0 for a fresh run)
+     * @param firstLoss the loss of step 1 (NaN when a resumed run did not run it)
+     */
     public record Result(String entityType, String attribute, int k, float[] vectors, float[] rotation,
-            int causePairs, int isolatePairs, int steps, double firstLoss, double lastLoss, double lastAccuracy,
-            double orthonormalityError) {
+            int causePairs, int isolatePairs, int steps, long resumedAt, double firstLoss, double lastLoss,
+            double lastAccuracy, double orthonormalityError) {
         /** No training (k = 0 or no pairs): an empty R. */
         public static Result empty(String entityType, String attribute) {
-            return new Result(entityType, attribute, 0, new float[0], new float[0], 0, 0, 0, Double.NaN, Double.NaN,
-                    Double.NaN, 0);
+            return new Result(entityType, attribute, 0, new float[0], new float[0], 0, 0, 0, 0, Double.NaN,
+                    Double.NaN, Double.NaN, 0);
         }
 
         public Map<String, Object> summary() {
@@ -78,6 +83,7 @@ public final class DasTrainer implements AutoCloseable {
             m.put("cause_pairs", causePairs);
             m.put("isolate_pairs", isolatePairs);
             m.put("steps", steps);
+            m.put("resumed_at", resumedAt);
             m.put("first_loss", finite(firstLoss));
             m.put("last_loss", finite(lastLoss));
             m.put("last_batch_accuracy", finite(lastAccuracy));
@@ -160,7 +166,7 @@ public final class DasTrainer implements AutoCloseable {
             float[] vectors = step.floats(DasRotation.HOUSEHOLDER);
             float[] rotation = OrthogonalSubspace.rotationFloats(vectors, k, d);
             return new Result(entityType, attribute, k, vectors, rotation, cause.size(), iso.size(), options.steps(),
-                    r.firstLoss(), r.last(TrainingGraph.LOSS), r.last(ACCURACY),
+                    r.resumedAt(), r.firstLoss(), r.last(TrainingGraph.LOSS), r.last(ACCURACY),
                     OrthogonalSubspace.orthonormalityError(rotation, d, k));
         }
     }

@@ -1,6 +1,7 @@
 package org.hyperdas.trainer.knowledge;
 
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -170,8 +171,9 @@ public final class KnowledgeTrainer {
             TrainingGraph graph = KnowledgeGraphs.trainingStep(config, options.lr(),
                     options.lr() * options.embeddingLrScale(), options.weightDecay(),
                     options.beta2(), options.clipNorm());
-            try (TrainStep step = graph.open(engine, KnowledgeGraphs.initialWeights(config, options.seed(),
-                    options.initialStd()));
+            try (OrtSession session = engine.session(graph.model());
+                    TrainStep step = new TrainStep(session, graph.stepSpec(KnowledgeGraphs.initialWeights(config,
+                            options.seed(), options.initialStd())));
                     TokenBatch batch = new TokenBatch(tokenizer.eosId().orElse(0))) {
                 KnowledgeTask task = new KnowledgeTask(options, corpus, tokenizer, batch, firstEpoch, stopAfterSteps);
                 logPlan(corpus, tokenizer, config, task, engine);
