@@ -1,33 +1,24 @@
 package org.hyperdas.trainer.das;
 
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.hyperdas.evaluation.batch.Batcher;
-import org.hyperdas.evaluation.batch.PairBatch;
 import org.hyperdas.evaluation.pairs.Pair;
-import org.hyperdas.evaluation.pairs.PairKind;
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.Graph;
 import org.hyperdas.graphs.intervention.DasRotation;
 import org.hyperdas.graphs.intervention.InterventionGraph;
 import org.hyperdas.graphs.intervention.OrthogonalSubspace;
 import org.hyperdas.graphs.optim.AdamWConfig;
-import org.hyperdas.graphs.optim.LrSchedule;
 import org.hyperdas.graphs.optim.ParamGroup;
 import org.hyperdas.graphs.optim.TrainingGraph;
-import org.hyperdas.runtime.ort.Tensors;
-import org.hyperdas.runtime.train.StepResult;
 import org.hyperdas.runtime.train.TrainStep;
-import org.hyperdas.trainer.InterventionRunner;
 import org.hyperdas.trainer.MethodOptions;
 import org.hyperdas.trainer.RunControl;
 import org.hyperdas.trainer.TargetModel;
@@ -134,7 +125,7 @@ public final class DasTrainer implements AutoCloseable {
 
     /** Trains R for one attribute without checkpoints; see {@link #train(String, String, List, List, RunControl, PrintStream)}. */
     public Result train(String entityType, String attribute, List<Pair> cause, List<Pair> isolate, PrintStream log)
-            throws Exception {
+            throws IOException, OrtException {
         return train(entityType, attribute, cause, isolate, RunControl.none(), log);
     }
 
@@ -147,7 +138,7 @@ public final class DasTrainer implements AutoCloseable {
      *     folder) and resume
      */
     public Result train(String entityType, String attribute, List<Pair> cause, List<Pair> isolate, RunControl control,
-            PrintStream log) throws Exception {
+            PrintStream log) throws IOException, OrtException {
         int d = target.hiddenSize();
         int k = options.k();
         List<Pair> iso = options.multiTask() ? isolate : List.of();

@@ -4,38 +4,23 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.FloatBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.SplittableRandom;
-import java.util.function.Consumer;
-import org.hyperdas.evaluation.batch.Batcher;
 import org.hyperdas.evaluation.batch.PairBatch;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.pairs.PairKind;
-import org.hyperdas.evaluation.scoring.Outcome;
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.GraphBuildException;
 import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import org.hyperdas.graphs.hyperdas.HyperDasGraphs;
 import org.hyperdas.graphs.hyperdas.HyperDasParameters;
 import org.hyperdas.graphs.hyperdas.SelectionMode;
-import org.hyperdas.graphs.optim.LrSchedule;
 import org.hyperdas.graphs.optim.TrainingGraph;
 import org.hyperdas.runtime.BadInputException;
-import org.hyperdas.runtime.ort.Tensors;
-import org.hyperdas.runtime.safetensors.SafetensorsWriter;
-import org.hyperdas.runtime.train.StepResult;
 import org.hyperdas.runtime.train.TrainStep;
 import org.hyperdas.trainer.BatchFeeds;
 import org.hyperdas.trainer.InterventionMethod;
@@ -54,13 +39,10 @@ import org.hyperdas.trainer.TrainLoop;
  * {@code hyperdas-one-to-one}.
  *
  * <p>Training (HYPERDAS.md "Training"): one training model and one {@link TrainStep} for the whole
- * run; AdamW in two groups (hypernetwork, R), gradient-norm clip, learning rate scaled by a
- * linear warm-up then cosine decay (fed as {@code lr_scale}), sparsity weight of the step fed as
- * {@code sparsity_weight}. Batches: each epoch a seeded permutation of the training pairs, cut in
- * order; the batch of step s depends only on the seed and s, so a resumed run sees the same
- * batches as an uninterrupted one. Checkpoints: {@link TrainStep#save} (parameters, AdamW moments,
- * step count; written atomically) every {@code checkpointEvery} steps and at the end;
- * {@code resume} continues from the checkpoint when it exists.
+ * run, driven by {@link TrainLoop} with {@link HyperDasTask} (batches, cosine schedule, sparsity
+ * weight, monitor); AdamW in two groups (hypernetwork, R), gradient-norm clip. Checkpoints:
+ * {@value #CHECKPOINT} in the run folder of the {@link RunControl}, every
+ * {@code checkpointEvery} steps and at the end; {@code resume} continues from it when it exists.
  *
  * <p>Options used: layer, k, batch size, eval batch size, lr (the hypernetwork's; R keeps its own),
  * seed; {@link Settings} holds the rest. MethodOptions.steps is not used: the step count is
