@@ -1,48 +1,54 @@
 package org.hyperdas.cli;
 
-import org.hyperdas.trainer.MethodOptions;
-import org.hyperdas.trainer.das.DasDefaults;
+import static org.hyperdas.trainer.TargetDefaults.LARGE_FROM;
+
+import java.util.List;
+import org.hyperdas.trainer.MethodOverrides;
+import org.hyperdas.trainer.TargetDefaults;
 import picocli.CommandLine.Option;
 
-/** Training flags shared by train and sweep; unset ones take the defaults for the model at hand. */
+/**
+ * Training flags shared by train and sweep. Unset ones stay null: the method takes its default for
+ * the model at hand ({@link TargetDefaults}, whose values the help texts print).
+ */
 final class MethodFlags {
     @Option(names = "--k", paramLabel = "N",
-            description = "Subspace size (das, mdas, hyperdas). Default: " + DasDefaults.K + " (at most the hidden size);"
-                    + " hyperdas: hidden / 4, at most 128.")
+            description = "Subspace size (das, mdas, hyperdas). Default: " + TargetDefaults.K
+                    + " (at most the hidden size); hyperdas: hidden / 4, at most 128.")
     Integer k;
 
     @Option(names = "--steps", paramLabel = "N",
-            description = "Optimizer steps per target attribute (das, mdas). Default: " + DasDefaults.STEPS + ".")
+            description = "Optimizer steps per target attribute (das, mdas). Default: " + TargetDefaults.STEPS + ".")
     Integer steps;
 
     @Option(names = "--batch-size", paramLabel = "N",
-            description = "Training pairs per step. Default: " + DasDefaults.BATCH_SIZE + "; hyperdas: 16.")
+            description = "Training pairs per step. Default: " + TargetDefaults.BATCH_SIZE + "; hyperdas: "
+                    + TargetDefaults.HYPERDAS_BATCH_SIZE + ".")
     Integer batchSize;
 
     @Option(names = "--eval-batch-size", paramLabel = "N",
-            description = "Pairs per evaluation batch. Default: " + DasDefaults.EVAL_BATCH_SIZE + ".")
+            description = "Pairs per evaluation batch. Default: " + TargetDefaults.EVAL_BATCH_SIZE + ".")
     Integer evalBatchSize;
 
     @Option(names = "--lr", paramLabel = "LR",
-            description = "Peak learning rate (AdamW, linear warm-up and decay). Default: " + DasDefaults.LR
-                    + "; hyperdas: the hypernetwork's (R has --rotation-lr): 1e-3 on small targets, 4e-5 (the paper's) from"
-                    + " hidden size 2048, cosine decay.")
+            description = "Peak learning rate (AdamW, linear warm-up and decay). Default: " + TargetDefaults.LR
+                    + "; hyperdas: the hypernetwork's (R has --rotation-lr): " + TargetDefaults.HYPERNET_LR_SMALL
+                    + " on small targets, " + TargetDefaults.HYPERNET_LR_LARGE + " (the paper's)" + LARGE_FROM
+                    + ", cosine decay.")
     Double lr;
 
     @Option(names = "--warmup-steps", paramLabel = "N",
-            description = "Warm-up steps. Default: " + DasDefaults.WARMUP_STEPS + "; hyperdas: 10%% of the steps.")
+            description = "Warm-up steps. Default: " + TargetDefaults.WARMUP_STEPS + "; hyperdas: 10%% of the steps.")
     Integer warmupSteps;
 
     @Option(names = "--seed", defaultValue = "0",
             description = "Seed of the pairs, the initial parameters and the batch order (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    /** The options for a model of {@code layers} blocks and {@code hidden} size; layer from {@code layer} if set. */
-    MethodOptions resolve(Integer layer, int layers, int hidden) {
-        MethodOptions d = DasDefaults.forModel(layers, hidden, seed);
-        return new MethodOptions(layer != null ? layer : d.layer(), k != null ? k : d.k(),
-                steps != null ? steps : d.steps(), batchSize != null ? batchSize : d.batchSize(),
-                evalBatchSize != null ? evalBatchSize : d.evalBatchSize(), lr != null ? lr : d.lr(),
-                warmupSteps != null ? warmupSteps : d.warmupSteps(), seed);
+    /** The overrides these flags set, with {@code layer} and the HyperDAS flags of train (null in sweep). */
+    MethodOverrides overrides(Integer layer, Integer hypernetLayers, Integer epochs, Double rotationLr,
+            List<Double> sparsity, List<Double> lossWeights) {
+        return new MethodOverrides(layer, k, steps, batchSize, evalBatchSize, lr, warmupSteps, seed, hypernetLayers,
+                epochs, rotationLr, sparsity, lossWeights);
     }
 }

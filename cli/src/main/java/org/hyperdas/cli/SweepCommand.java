@@ -54,18 +54,19 @@ final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         InterventionMethod m = MethodRegistry.get(method);
-        if (m.name().equals(org.hyperdas.trainer.hyperdas.HyperDasMethod.NAME)) {
-            throw new org.hyperdas.runtime.BadInputException("sweep runs the fixed-position baselines (patching, das,"
-                    + " mdas); train hyperdas with `hyperdas-run train --layer L`");
+        if (m.sweepRefusal() != null) {
+            throw new org.hyperdas.runtime.BadInputException(m.sweepRefusal());
         }
         List<PairSplit> evalSplits = TrainCommand.parseSplits(splits);
         try (TargetModel model = TargetModel.open(target.modelFolder(), target.engine())) {
             List<Integer> layerList = Sweep.parseLayers(layers, model.layers());
-            MethodOptions options = flags.resolve(layerList.get(0), model.layers(), model.hiddenSize());
+            InterventionMethod.Configured c = m.configure(model,
+                    flags.overrides(layerList.get(0), null, null, null, null, null));
+            MethodOptions options = c.options();
             Experiment.Setup setup = new Experiment.Setup(data.source(flags.seed), evalSplits,
                     !data.noKnowledgeFilter, options.evalBatchSize());
             Experiment experiment = Experiment.prepare(model, setup, System.err);
-            Sweep.Result result = Sweep.run(experiment, m, layerList, options, out, System.err);
+            Sweep.Result result = Sweep.run(experiment, c.method(), layerList, options, out, System.err);
             var stdout = spec.commandLine().getOut();
             stdout.print(Sweep.markdown(m.name(), result.byLayer()));
             stdout.flush();

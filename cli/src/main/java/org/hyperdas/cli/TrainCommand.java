@@ -1,5 +1,7 @@
 package org.hyperdas.cli;
 
+import static org.hyperdas.trainer.TargetDefaults.LARGE_FROM;
+
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -20,13 +22,13 @@ import org.hyperdas.runtime.hf.LlamaConfig;
 import org.hyperdas.runtime.ort.OrtEngine;
 import org.hyperdas.trainer.Experiment;
 import org.hyperdas.trainer.InterventionMethod;
-import org.hyperdas.trainer.MethodOptions;
+import org.hyperdas.trainer.MethodOverrides;
 import org.hyperdas.trainer.MethodRegistry;
+import org.hyperdas.trainer.RunControl;
+import org.hyperdas.trainer.TargetDefaults;
 import org.hyperdas.trainer.TargetModel;
-import org.hyperdas.trainer.das.DasDefaults;
-import org.hyperdas.trainer.das.DasMethod;
+import org.hyperdas.trainer.das.DasTrainer;
 import org.hyperdas.trainer.hyperdas.HyperDasMethod;
-import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -55,41 +57,47 @@ final class TrainCommand implements Callable<Integer> {
     Integer hypernetLayers;
 
     @Option(names = "--epochs", paramLabel = "N",
-            description = "hyperdas: passes over the training pairs. Default: 5 on small targets, 3 (the paper's) from"
-                    + " hidden size 2048.")
+            description = "hyperdas: passes over the training pairs. Default: " + TargetDefaults.HYPERDAS_EPOCHS_SMALL
+                    + " on small targets, " + TargetDefaults.HYPERDAS_EPOCHS_LARGE + " (the paper's)" + LARGE_FROM + ".")
     Integer epochs;
 
     @Option(names = "--rotation-lr", paramLabel = "LR",
-            description = "hyperdas: learning rate of the shared subspace R. Default: 3e-2 on small targets, 1e-3 (the"
-                    + " paper's) from hidden size 2048.")
+            description = "hyperdas: learning rate of the shared subspace R. Default: " + TargetDefaults.ROTATION_LR_SMALL
+                    + " on small targets, " + TargetDefaults.ROTATION_LR_LARGE + " (the paper's)" + LARGE_FROM + ".")
     Double rotationLr;
 
     @Option(names = "--sparsity", split = ",", paramLabel = "W,S,E",
             description = "hyperdas: sparsity-penalty ramp: warm-up fraction at weight 0, then linear from S to E."
-                    + " Default: 0.1,0.15,1.5 on small targets, 0.5,0.15,1.5 (the paper's) from hidden size 2048.")
+                    + " Default: " + TargetDefaults.SPARSITY_WARMUP_SMALL + "," + TargetDefaults.SPARSITY_START + ","
+                    + TargetDefaults.SPARSITY_END + " on small targets, " + TargetDefaults.SPARSITY_WARMUP_LARGE + ","
+                    + TargetDefaults.SPARSITY_START + "," + TargetDefaults.SPARSITY_END + " (the paper's)" + LARGE_FROM
+                    + ".")
     List<Double> sparsity;
 
     @Option(names = "--loss-weights", split = ",", paramLabel = "C,I",
-            description = "hyperdas: loss weights of cause and isolate examples. Default: 3.5,2.5 on small targets,"
-                    + " 3.5,0.5 (the paper's) from hidden size 2048.")
+            description = "hyperdas: loss weights of cause and isolate examples. Default: " + TargetDefaults.CAUSE_WEIGHT
+                    + "," + TargetDefaults.ISOLATE_WEIGHT_SMALL + " on small targets, " + TargetDefaults.CAUSE_WEIGHT + ","
+                    + TargetDefaults.ISOLATE_WEIGHT_LARGE + " (the paper's)" + LARGE_FROM + ".")
     List<Double> lossWeights;
 
     @Option(names = "--resume",
-            description = "hyperdas: continue from DIR/checkpoint.safetensors when it exists.")
+            description = "Continue from the checkpoints in the run folder when they exist (hyperdas:"
+                    + " DIR/checkpoint.safetensors; das, mdas: DIR/checkpoints/TYPE.ATTRIBUTE.safetensors).")
     boolean resume;
 
-    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "100",
-            description = "hyperdas: steps between checkpoints (0: only at the end; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "" + RunControl.DEFAULT_CHECKPOINT_EVERY,
+            description = "Steps between checkpoints (0: only at the end; default: ${DEFAULT-VALUE}).")
     int checkpointEvery;
 
-    @Option(names = "--progress-every", paramLabel = "N", defaultValue = "20",
-            description = "hyperdas: steps between progress lines on stderr (default: ${DEFAULT-VALUE}).")
-    int progressEvery;
+    @Option(names = "--progress-every", paramLabel = "N",
+            description = "Steps between progress lines on stderr (default: " + HyperDasMethod.PROGRESS_EVERY
+                    + " for hyperdas, " + DasTrainer.PROGRESS_EVERY + " for das and mdas).")
+    Integer progressEvery;
 
     @Option(names = "--layer", paramLabel = "L",
             description = "Intervention site: the residual stream entering block L (0 = embedding output)."
-                    + " Default: 1 on small targets (the best layer of the MDAS sweep on the knowledge model, see"
-                    + " trainer/BASELINES.md), layers / 2 from hidden size 2048.")
+                    + " Default: " + TargetDefaults.LAYER + " on small targets (the best layer of the MDAS sweep on the"
+                    + " knowledge model, see trainer/BASELINES.md), layers / 2" + LARGE_FROM + ".")
     Integer layer;
 
     @Option(names = "--out", paramLabel = "DIR",
@@ -135,14 +143,14 @@ final class TrainCommand implements Callable<Integer> {
      * second opening of the model with {@code cores / 2} ONNX Runtime threads. The baselines' log
      * is held back and printed when they are done, so it does not break the progress bar.
      */
-    private List<Experiment.Run> runBesideBaselines(Experiment experiment, Path folder, InterventionMethod method,
-            MethodOptions options, List<String> baselineNames, MethodOptions baselineOptions, int cores)
-            throws Exception {
+    private List<Experiment.Run> runBesideBaselines(Experiment experiment, Path folder,
+            InterventionMethod.Configured main, List<String> baselineNames, MethodOverrides baselineOverrides,
+            int cores) throws Exception {
         OrtEngine baselineEngine = target.engine().withIntraOpThreads(Math.max(1, cores / 2));
         ByteArrayOutputStream held = new ByteArrayOutputStream();
         PrintStream baselineLog = new PrintStream(held, true, StandardCharsets.UTF_8);
         System.err.printf("%s: training beside %s (%d + %d ONNX Runtime threads); its log follows when done%n",
-                String.join(", ", baselineNames), method.name(), cores - cores / 2, Math.max(1, cores / 2));
+                String.join(", ", baselineNames), main.method().name(), cores - cores / 2, Math.max(1, cores / 2));
         ExecutorService pool = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "baselines");
             t.setDaemon(true);
@@ -151,10 +159,11 @@ final class TrainCommand implements Callable<Integer> {
         try {
             Future<List<Experiment.Run>> baselines = pool.submit(() -> {
                 try (TargetModel second = TargetModel.open(folder, baselineEngine)) {
-                    return runBaselines(experiment.withTarget(second), baselineNames, baselineOptions, baselineLog);
+                    return runBaselines(experiment.withTarget(second), baselineNames, baselineOverrides, baselineLog);
                 }
             });
-            List<Experiment.Run> runs = new ArrayList<>(experiment.runAll(method, options, out, System.err));
+            List<Experiment.Run> runs = new ArrayList<>(experiment.runAll(main.method(), main.options(), control(out), out,
+                    System.err));
             try {
                 runs.addAll(baselines.get());
             } catch (ExecutionException e) {
@@ -171,44 +180,64 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** Checkpoints, resume and progress of a run whose folder is {@code folder}. */
+    private RunControl control(Path folder) {
+        return new RunControl(folder, checkpointEvery, resume, progressEvery, 0);
+    }
+
     /** Trains and scores each baseline into {@code out/NAME}, one after the other. */
-    private List<Experiment.Run> runBaselines(Experiment experiment, List<String> names, MethodOptions options,
+    private List<Experiment.Run> runBaselines(Experiment experiment, List<String> names, MethodOverrides overrides,
             PrintStream log) throws Exception {
         List<Experiment.Run> runs = new ArrayList<>();
         for (String b : names) {
-            runs.add(experiment.run(MethodRegistry.get(b), options, out.resolve(b), log));
+            InterventionMethod.Configured c = MethodRegistry.get(b).configure(experiment.target(), overrides);
+            runs.add(experiment.runAll(c.method(), c.options(), control(out.resolve(b)), out.resolve(b), log).get(0));
         }
         return runs;
     }
 
-    /** Knowledge-model-sized targets (hidden size up to 1024, at most 8 blocks) train beside their baselines. */
+    /** Knowledge-model-sized targets (not large by {@link TargetDefaults#isLarge}) train beside their baselines. */
     static boolean smallTarget(Path folder) {
         try {
-            LlamaConfig c = LlamaConfig.load(folder.resolve("config.json"));
-            return c.hiddenSize() <= 1024 && c.numHiddenLayers() <= 8;
+            return !TargetDefaults.isLarge(LlamaConfig.load(folder.resolve("config.json")));
         } catch (RuntimeException e) {
             return false;
         }
     }
 
-    /** The baselines to run beside {@code --method}: mdas by default for hyperdas, none otherwise. */
-    List<String> baselineMethods(boolean hyperdas) {
+    /** The baselines to run beside {@code m}: its companions by default, {@code --baselines} if given. */
+    List<String> baselineMethods(InterventionMethod m) {
         if (baselines == null) {
-            return hyperdas ? List.of(DasMethod.mdas().name()) : List.of();
+            return m.companions();
         }
-        if (!hyperdas) {
-            throw new BadInputException("--baselines applies to --method hyperdas only (got --method " + method + ")");
+        List<String> withCompanions = MethodRegistry.names().stream()
+                .filter(n -> !MethodRegistry.get(n).companions().isEmpty()).toList();
+        if (m.companions().isEmpty()) {
+            throw new BadInputException("--baselines applies to --method " + String.join(", ", withCompanions)
+                    + " only (got --method " + method + ")");
         }
         if (baselines.size() == 1 && baselines.get(0).equals("none")) {
             return List.of();
         }
         for (String b : baselines) {
-            if (b.equals(HyperDasMethod.NAME) || !MethodRegistry.names().contains(b)) {
+            if (withCompanions.contains(b) || !MethodRegistry.names().contains(b)) {
                 throw new BadInputException("--baselines: '" + b + "': expected 'none' or some of "
-                        + MethodRegistry.names().stream().filter(n -> !n.equals(HyperDasMethod.NAME)).toList());
+                        + MethodRegistry.names().stream().filter(n -> !withCompanions.contains(n)).toList());
             }
         }
         return List.copyOf(new java.util.LinkedHashSet<>(baselines));
+    }
+
+    /** Refuses an option that neither the method nor its baselines read. */
+    static void checkOptionsApply(InterventionMethod m, List<String> baselineNames, MethodOverrides overrides) {
+        java.util.Set<String> read = new java.util.HashSet<>(m.options());
+        baselineNames.forEach(b -> read.addAll(MethodRegistry.get(b).options()));
+        for (String option : overrides.given().keySet()) {
+            if (!read.contains(option)) {
+                throw new BadInputException(option + " does not apply to --method " + m.name()
+                        + (baselineNames.isEmpty() ? "" : " or its baselines " + baselineNames) + m.optionsHint());
+            }
+        }
     }
 
     static List<PairSplit> parseSplits(List<String> names) {
@@ -229,20 +258,12 @@ final class TrainCommand implements Callable<Integer> {
             out = Path.of("runs", method);
         }
         List<PairSplit> evalSplits = parseSplits(splits);
-        boolean hyperdas = m instanceof HyperDasMethod;
-        if (!hyperdas && (hypernetLayers != null || epochs != null || resume || rotationLr != null || sparsity != null
-                || lossWeights != null)) {
-            throw new BadInputException("--hypernet-layers, --epochs, --rotation-lr, --sparsity, --loss-weights and"
-                    + " --resume apply to --method hyperdas only");
-        }
-        List<String> baselineNames = baselineMethods(hyperdas);
-        if (hyperdas && flags.steps != null && baselineNames.isEmpty()) {
-            throw new BadInputException("--steps does not apply to hyperdas: it trains for --epochs passes over the"
-                    + " training pairs (with --baselines, --steps sets the baselines' steps)");
-        }
+        List<String> baselineNames = baselineMethods(m);
+        MethodOverrides overrides = flags.overrides(layer, hypernetLayers, epochs, rotationLr, sparsity, lossWeights);
+        checkOptionsApply(m, baselineNames, overrides);
         Path folder = target.modelFolder(!noPretrain);
         OrtEngine engine = target.engine();
-        // Small targets on a multi-core CPU: the baselines train beside HyperDAS, each job on its own
+        // Small targets on a multi-core CPU: the baselines train beside the method, each job on its own
         // share of the cores (ONNX Runtime's threads gain little on models this small).
         int cores = Runtime.getRuntime().availableProcessors();
         boolean parallel = !baselineNames.isEmpty() && target.threads == null && cores >= 2
@@ -251,47 +272,35 @@ final class TrainCommand implements Callable<Integer> {
             engine = engine.withIntraOpThreads(cores - cores / 2);
         }
         try (TargetModel model = TargetModel.open(folder, engine)) {
-            MethodOptions options = flags.resolve(layer, model.layers(), model.hiddenSize());
-            if (hyperdas) {
-                HyperDasConfig d = HyperDasConfig.defaults(model.config());
-                options = new MethodOptions(options.layer(), flags.k != null ? flags.k : d.subspaceDim(), 0,
-                        flags.batchSize != null ? flags.batchSize : d.batchSize(), options.evalBatchSize(),
-                        flags.lr != null ? flags.lr : d.hypernetLr(), flags.warmupSteps != null ? flags.warmupSteps : 0,
-                        flags.seed);
-                m = new HyperDasMethod(HyperDasMethod.Settings.defaults()
-                        .withEpochs(epochs).withHypernetLayers(hypernetLayers)
-                        .withWarmupSteps(flags.warmupSteps).withRotationLr(rotationLr).withSparsity(sparsity)
-                        .withLossWeights(lossWeights)
-                        .withCheckpoint(out.resolve("checkpoint.safetensors"), checkpointEvery, resume)
-                        .withProgressEvery(progressEvery));
-            }
+            InterventionMethod.Configured main = m.configure(model, overrides);
             Experiment.Setup setup = new Experiment.Setup(data.source(flags.seed), evalSplits,
-                    !data.noKnowledgeFilter, options.evalBatchSize());
+                    !data.noKnowledgeFilter, main.options().evalBatchSize());
             Experiment experiment = Experiment.prepare(model, setup, System.err);
-            MethodOptions d = DasDefaults.forModel(model.layers(), model.hiddenSize(), flags.seed);
-            MethodOptions baselineOptions = new MethodOptions(options.layer(), options.k(),
-                    flags.steps != null ? flags.steps : d.steps(), d.batchSize(), options.evalBatchSize(), d.lr(),
-                    d.warmupSteps(), flags.seed);
+            MethodOverrides companion = overrides.forCompanion(main.options());
             List<Experiment.Run> runs = new ArrayList<>();
             if (parallel) {
-                runs.addAll(runBesideBaselines(experiment, folder, m, options, baselineNames, baselineOptions, cores));
+                runs.addAll(runBesideBaselines(experiment, folder, main, baselineNames, companion, cores));
             } else {
-                runs.addAll(experiment.runAll(m, options, out, System.err));
-                runs.addAll(runBaselines(experiment, baselineNames, baselineOptions, System.err));
+                runs.addAll(experiment.runAll(main.method(), main.options(), control(out), out, System.err));
+                runs.addAll(runBaselines(experiment, baselineNames, companion, System.err));
             }
-            var stdout = spec.commandLine().getOut();
-            for (int i = 0; i < runs.size(); i++) {
-                stdout.print((i > 0 ? "\n" : "") + ScoreTable.markdown(runs.get(i).scores()));
-            }
-            if (runs.size() > 1) {
-                // Several runs (HyperDAS's three modes, its baselines): one board of them all.
-                Leaderboard board = Leaderboard.fromFolders(runs.stream().map(Experiment.Run::folder).toList());
-                List<Path> files = LeaderboardWriter.write(board, out);
-                stdout.print("\n" + LeaderboardWriter.markdown(board));
-                System.err.println("leaderboard: " + files.stream().map(Path::toString).toList());
-            }
-            stdout.flush();
+            printRuns(runs);
         }
         return 0;
+    }
+
+    /** Prints each run's scores and, for several runs, writes and prints one leaderboard of them all. */
+    private void printRuns(List<Experiment.Run> runs) throws java.io.IOException {
+        var stdout = spec.commandLine().getOut();
+        for (int i = 0; i < runs.size(); i++) {
+            stdout.print((i > 0 ? "\n" : "") + ScoreTable.markdown(runs.get(i).scores()));
+        }
+        if (runs.size() > 1) {
+            Leaderboard board = Leaderboard.fromFolders(runs.stream().map(Experiment.Run::folder).toList());
+            List<Path> files = LeaderboardWriter.write(board, out);
+            stdout.print("\n" + LeaderboardWriter.markdown(board));
+            System.err.println("leaderboard: " + files.stream().map(Path::toString).toList());
+        }
+        stdout.flush();
     }
 }

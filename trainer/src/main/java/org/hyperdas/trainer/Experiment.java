@@ -111,7 +111,13 @@ public final class Experiment {
 
     /** Fits {@code method}, scores every evaluation split and writes the run folder {@code out}. */
     public Run run(InterventionMethod method, MethodOptions options, Path out, PrintStream log) throws Exception {
-        return runAll(method, options, out, log).get(0);
+        return runAll(method, options, RunControl.none(), out, log).get(0);
+    }
+
+    /** {@link #runAll(InterventionMethod, MethodOptions, RunControl, Path, PrintStream)} without checkpoints. */
+    public List<Run> runAll(InterventionMethod method, MethodOptions options, Path out, PrintStream log)
+            throws Exception {
+        return runAll(method, options, RunControl.none(), out, log);
     }
 
     /**
@@ -120,9 +126,11 @@ public final class Experiment {
      * {@code out/<variant>}, labelled with the variant; the first variant's folder holds the
      * parameters and the others' parameters.safetensors points to it in its metadata. Any other
      * method writes the run folder {@code out}.
+     *
+     * @param control checkpoints (in the control's folder), resume and progress of the training
      */
-    public List<Run> runAll(InterventionMethod method, MethodOptions options, Path out, PrintStream log)
-            throws Exception {
+    public List<Run> runAll(InterventionMethod method, MethodOptions options, RunControl control, Path out,
+            PrintStream log) throws Exception {
         if (options.layer() > target.layers()) {
             throw new BadInputException("--layer " + options.layer() + ": the model has " + target.layers()
                     + " blocks, so layers run from 0 (embedding output) to " + target.layers());
@@ -135,7 +143,7 @@ public final class Experiment {
             log.printf("%s: layer %d (nothing to train)%n", method.name(), options.layer());
         }
         List<Run> runs = new ArrayList<>();
-        try (TrainedIntervention trained = method.fit(target, train, options, log)) {
+        try (TrainedIntervention trained = method.fit(target, train, options, control, log)) {
             long t1 = System.nanoTime();
             List<String> variants = trained.variants().isEmpty() ? java.util.Collections.singletonList(null)
                     : trained.variants();

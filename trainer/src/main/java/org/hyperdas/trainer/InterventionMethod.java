@@ -1,6 +1,7 @@
 package org.hyperdas.trainer;
 
 import java.io.PrintStream;
+import java.util.List;
 
 /**
  * An interpretability method that can be trained on RAVEL pairs and scored: {@code patching},
@@ -32,13 +33,60 @@ public interface InterventionMethod {
     }
 
     /**
+     * A method set up for a run.
+     *
+     * @param method the method with any settings beyond {@link MethodOptions} bound
+     * @param options its options for the target
+     */
+    record Configured(InterventionMethod method, MethodOptions options) {
+    }
+
+    /**
+     * This method set up for {@code target}: its defaults for the target
+     * ({@link TargetDefaults}) with {@code overrides} applied. By default the baselines' settings.
+     */
+    default Configured configure(TargetModel target, MethodOverrides overrides) {
+        return new Configured(this, overrides.onto(TargetDefaults.baseline(target.config(), overrides.seed())));
+    }
+
+    /** The option names ({@link MethodOverrides}) this method reads; others are refused when set. */
+    default List<String> options() {
+        return MethodOverrides.COMMON;
+    }
+
+    /** A hint added to the error for an option this method does not read (e.g. what to use instead). */
+    default String optionsHint() {
+        return "";
+    }
+
+    /**
+     * Methods trained and scored beside this one by default, at its layer and k, on one leaderboard
+     * ({@code train --baselines}); none by default.
+     */
+    default List<String> companions() {
+        return List.of();
+    }
+
+    /** Why {@code sweep} cannot run this method, or null when it can (a method at fixed positions). */
+    default String sweepRefusal() {
+        return null;
+    }
+
+    /**
      * Trains (if the method learns anything) and returns the intervention ready to be scored.
      *
      * @param target the frozen target model
      * @param train the training pairs, already filtered to what the model knows
      * @param options layer, k, steps, ...
+     * @param control checkpoints, resume, progress interval
      * @param progress progress lines
      */
-    TrainedIntervention fit(TargetModel target, PairSet train, MethodOptions options, PrintStream progress)
-            throws Exception;
+    TrainedIntervention fit(TargetModel target, PairSet train, MethodOptions options, RunControl control,
+            PrintStream progress) throws Exception;
+
+    /** {@link #fit(TargetModel, PairSet, MethodOptions, RunControl, PrintStream)} without checkpoints. */
+    default TrainedIntervention fit(TargetModel target, PairSet train, MethodOptions options, PrintStream progress)
+            throws Exception {
+        return fit(target, train, options, RunControl.none(), progress);
+    }
 }

@@ -9,12 +9,13 @@ import java.util.List;
 import java.util.Map;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.pairs.PairKind;
-import org.hyperdas.evaluation.scoring.Outcome;
+import org.hyperdas.trainer.knowledge.KnowledgeProbe;
 
 /**
  * RAVEL's "the model knows it" filter: a pair is kept when the target model, without any
- * intervention, already gives the pair's expected label on its verify prompt (teacher forced,
- * first 3 label tokens): the base template filled with the SOURCE entity for a cause pair (the
+ * intervention, already gives the pair's expected label on its verify prompt (the one knowledge
+ * check, {@link KnowledgeProbe}: teacher forced, first
+ * {@value org.hyperdas.graphs.intervention.InterventionGraph#SCORED_LABEL_TOKENS} label tokens): the base template filled with the SOURCE entity for a cause pair (the
  * value the intervention should carry over), the base prompt for an isolate pair. Identical verify
  * texts are run once.
  */
@@ -69,11 +70,14 @@ public final class KnowledgeFilter {
             index[i] = at;
         }
         long t0 = System.nanoTime();
-        List<Outcome> answers = new ArrayList<>();
-        try (InterventionRunner plain = InterventionRunner.open(target, InterventionRunner.Kind.PLAIN, 0, false)) {
+        boolean[] answers = new boolean[toRun.size()];
+        try (KnowledgeProbe probe = KnowledgeProbe.open(target)) {
             int chunk = Math.max(batchSize, 1) * 32;
             for (int s = 0; s < toRun.size(); s += chunk) {
-                answers.addAll(plain.evaluate(toRun.subList(s, Math.min(toRun.size(), s + chunk)), null, 0, batchSize));
+                List<Pair> part = toRun.subList(s, Math.min(toRun.size(), s + chunk));
+                boolean[] known = probe.knows(part.stream().map(Pair::basePrompt).toList(),
+                        part.stream().map(Pair::expectedLabel).toList());
+                System.arraycopy(known, 0, answers, s, known.length);
                 log.printf("knowledge check: %d / %d verify prompts%n", Math.min(toRun.size(), s + chunk),
                         toRun.size());
             }
@@ -83,7 +87,7 @@ public final class KnowledgeFilter {
         Map<String, String> keys = new HashMap<>();
         for (int i = 0; i < pairs.size(); i++) {
             Pair p = pairs.pairs().get(i);
-            boolean knows = answers.get(index[i]).correct();
+            boolean knows = answers[index[i]];
             out.add(p.withKnowsIt(knows));
             String key = keys.computeIfAbsent(p.split() + "/" + p.entityType() + "/" + p.attribute() + "/"
                     + p.kind().label(), k -> k);

@@ -15,6 +15,7 @@ import org.hyperdas.evaluation.pairs.PairSplit;
 import org.hyperdas.evaluation.scoring.RunFolder;
 import org.hyperdas.runtime.ort.OrtEngine;
 import org.hyperdas.trainer.hyperdas.HyperDasMethod;
+import org.hyperdas.trainer.hyperdas.HyperDasTrained;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,14 +53,15 @@ class HyperDasRunTest {
         return new MethodOptions(1, 4, 0, 8, 16, 1e-3, 0, seed);
     }
 
-    private static HyperDasMethod.Settings settings(Path checkpoint, boolean resume, long stopAfter) {
-        return HyperDasMethod.Settings.defaults().withEpochs(1).withHypernetLayers(1).withProgressEvery(2)
-                .withCheckpoint(checkpoint, 2, resume).withStopAfter(stopAfter);
+    private static final HyperDasMethod METHOD = new HyperDasMethod(new HyperDasMethod.Settings(1, 1, null, null,
+            null, null));
+
+    private static RunControl control(Path folder, boolean resume, long stopAfter) {
+        return new RunControl(folder, 2, resume, 2, stopAfter);
     }
 
-    private static Map<String, float[]> fit(HyperDasMethod.Settings s, long seed) throws Exception {
-        try (HyperDasMethod.Trained t = new HyperDasMethod(s).fit(target, experiment.train(), options(seed),
-                System.err)) {
+    private static Map<String, float[]> fit(RunControl control, long seed) throws Exception {
+        try (HyperDasTrained t = METHOD.fit(target, experiment.train(), options(seed), control, System.err)) {
             return t.parameters();
         }
     }
@@ -72,8 +74,8 @@ class HyperDasRunTest {
     @Test
     void runWritesTheThreeModesForTheLeaderboard() throws Exception {
         Path out = dir.resolve("run");
-        List<Experiment.Run> runs = experiment.runAll(new HyperDasMethod(settings(out.resolve("checkpoint.safetensors"),
-                false, 0)), options(5), out, System.err);
+        List<Experiment.Run> runs = experiment.runAll(METHOD, options(5), control(out, false, 0), out,
+                System.err);
         assertEquals(List.of("hyperdas-soft", "hyperdas-one-to-many", "hyperdas-one-to-one"),
                 runs.stream().map(r -> r.scores().method()).toList());
         for (Experiment.Run r : runs) {
@@ -94,19 +96,19 @@ class HyperDasRunTest {
 
     @Test
     void sameSeedSameParametersAndResumeMatchesAnUninterruptedRun() throws Exception {
-        Map<String, float[]> a = fit(settings(null, false, 0), 11);
-        Map<String, float[]> b = fit(settings(null, false, 0), 11);
+        Map<String, float[]> a = fit(control(null, false, 0), 11);
+        Map<String, float[]> b = fit(control(null, false, 0), 11);
         assertSame(a, b);
 
-        Path ckpt = dir.resolve("resume/checkpoint.safetensors");
-        Map<String, float[]> partial = fit(settings(ckpt, false, 2), 11);
+        Path ckpt = dir.resolve("resume/" + HyperDasMethod.CHECKPOINT);
+        Map<String, float[]> partial = fit(control(ckpt.getParent(), false, 2), 11);
         assertTrue(Files.isRegularFile(ckpt));
         boolean differs = false;
         for (String name : a.keySet()) {
             differs |= !java.util.Arrays.equals(a.get(name), partial.get(name));
         }
         assertFalse(!differs, "a run stopped after 2 steps should not already hold the final parameters");
-        Map<String, float[]> resumed = fit(settings(ckpt, true, 0), 11);
+        Map<String, float[]> resumed = fit(control(ckpt.getParent(), true, 0), 11);
         assertSame(a, resumed);
     }
 }

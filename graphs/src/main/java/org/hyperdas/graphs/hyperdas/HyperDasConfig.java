@@ -2,15 +2,18 @@ package org.hyperdas.graphs.hyperdas;
 
 import java.util.function.Consumer;
 import org.hyperdas.graphs.GraphBuildException;
+import org.hyperdas.graphs.intervention.InterventionGraph;
 import org.hyperdas.runtime.hf.LlamaConfig;
 
 /**
- * Every hyperparameter of a HyperDAS model and its training (HYPERDAS.md), for one frozen Llama
- * target. Build one with {@link #defaults(LlamaConfig)} and change fields with the {@code with...}
- * methods; {@link #validate(LlamaConfig)} checks it against the target.
+ * The settings a HyperDAS graph is built from (HYPERDAS.md), for one frozen Llama target: its
+ * architecture (site, sizes, selection) and what the one-step training graph bakes in (loss
+ * weights, optimizer groups, clip). Start from {@link #reference(LlamaConfig)} and change fields
+ * with the {@code with...} methods; {@link #validate(LlamaConfig)} checks it against the target.
+ * The training loop's settings (epochs, batch size, sparsity ramp) and the defaults that depend on
+ * the target's size belong to the trainer (org.hyperdas.trainer.TargetDefaults).
  *
- * <p>Reference values (Llama3-8B: d 4096, 32 layers) in brackets; the defaults are scaled for a
- * small target (hidden 64-256, 2-4 layers).
+ * <p>Reference values (Llama3-8B: d 4096, 32 layers) in brackets.
  *
  * @param layer intervention site L: the residual stream entering block L ({@code hidden_states[L]},
  *     0 = embedding output; 0..n) [15]; default n / 2
@@ -25,9 +28,6 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  *     selection q/k, Householder MLP), as transformers' initializer_range [0.02]
  * @param causalWeight loss weight of cause examples [3.5]
  * @param isolateWeight loss weight of isolate examples [0.5]
- * @param sparsityWarmup fraction of the steps at the start with sparsity weight 0 [0.5]
- * @param sparsityStart sparsity weight right after the warm-up [0.15]
- * @param sparsityEnd sparsity weight at the last step [1.5]
  * @param hypernetLr learning rate of the hypernetwork group [4e-5]
  * @param hypernetWeightDecay AdamW decoupled weight decay of the hypernetwork group [0.01]
  * @param rotationLr learning rate of R (its Householder vectors) [1e-3]
@@ -39,9 +39,7 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * @param selfClamp one-to-one mode: the SELF row's weight is raised to at least this before the
  *     column argmax [0.1]
  * @param accuracyTokens how many leading label tokens must all be right for an example to count
- *     as correct [3]
- * @param batchSize examples per optimizer step [16]
- * @param epochs passes over the training pairs [3]
+ *     as correct [{@value InterventionGraph#SCORED_LABEL_TOKENS}, RAVEL's scoring]
  * @param seed seed of the random initialisation of the new parameters
  */
 public record HyperDasConfig(
@@ -53,9 +51,6 @@ public record HyperDasConfig(
         double initStd,
         double causalWeight,
         double isolateWeight,
-        double sparsityWarmup,
-        double sparsityStart,
-        double sparsityEnd,
         double hypernetLr,
         double hypernetWeightDecay,
         double rotationLr,
@@ -66,8 +61,6 @@ public record HyperDasConfig(
         double adamEps,
         double selfClamp,
         int accuracyTokens,
-        int batchSize,
-        int epochs,
         long seed) {
 
     public HyperDasConfig {
@@ -78,14 +71,11 @@ public record HyperDasConfig(
         require(householderIntermediate >= 1, "householderIntermediate must be >= 1: " + householderIntermediate);
         require(initStd > 0 && Double.isFinite(initStd), "initStd must be > 0: " + initStd);
         require(causalWeight >= 0 && isolateWeight >= 0, "loss weights must be >= 0");
-        require(sparsityWarmup >= 0 && sparsityWarmup <= 1, "sparsityWarmup must lie in [0, 1]: " + sparsityWarmup);
-        require(sparsityStart >= 0 && sparsityEnd >= 0, "sparsity weights must be >= 0");
         require(hypernetLr >= 0 && rotationLr >= 0, "learning rates must be >= 0");
         require(hypernetWeightDecay >= 0 && rotationWeightDecay >= 0, "weight decays must be >= 0");
         require(clipNorm >= 0, "clipNorm must be >= 0: " + clipNorm);
         require(selfClamp >= 0 && selfClamp <= 1, "selfClamp must lie in [0, 1]: " + selfClamp);
         require(accuracyTokens >= 1, "accuracyTokens must be >= 1: " + accuracyTokens);
-        require(batchSize >= 1 && epochs >= 1, "batchSize and epochs must be >= 1");
     }
 
     private static void require(boolean ok, String message) {
@@ -94,41 +84,24 @@ public record HyperDasConfig(
         }
     }
 
-    /** Hidden size from which a target counts as large and gets the {@link #reference} training settings. */
-    public static final int LARGE_TARGET_HIDDEN = 2048;
-
     /**
-     * The defaults for {@code target}: {@link #reference} for large targets (hidden size at least
-     * {@value #LARGE_TARGET_HIDDEN}, e.g. Llama3-8B), {@link #smallTarget} below that.
+     * The architecture settings for reading a saved HyperDAS model of {@code target}: those of
+     * {@link #reference}. (Training defaults by target size: org.hyperdas.trainer.TargetDefaults.)
      */
     public static HyperDasConfig defaults(LlamaConfig target) {
-        return target.hiddenSize() >= LARGE_TARGET_HIDDEN ? reference(target) : smallTarget(target);
+        return reference(target);
     }
 
     /**
-     * HYPERDAS.md's training settings (hypernetwork lr 4e-5, R lr 1e-3, loss weights 3.5 / 0.5,
-     * 3 epochs), with the sizes scaled to {@code target} (see the field descriptions).
+     * HYPERDAS.md's settings (hypernetwork lr 4e-5, R lr 1e-3, loss weights 3.5 / 0.5), with the
+     * sizes scaled to {@code target} (see the field descriptions).
      */
     public static HyperDasConfig reference(LlamaConfig target) {
         int n = target.numHiddenLayers();
         int k = Math.max(1, Math.min(128, target.hiddenSize() / 4));
         return new HyperDasConfig(n / 2, k, Math.min(2, n), target.numAttentionHeads(), target.intermediateSize(),
-                0.02, 3.5, 0.5, 0.5, 0.15, 1.5, 4e-5, 0.01, 1e-3, 0.0, 4.0, 0.9, 0.999, 1e-8, 0.1, 3, 16, 3, 0);
-    }
-
-    /**
-     * The reference settings retuned for small targets such as the knowledge model (hidden 64,
-     * 4 blocks; the tuning runs are in trainer/HYPERDAS.md): hypernetwork lr 1e-3 and R lr 3e-2
-     * (a 64-wide hypernetwork trained from a model that itself learned at 3e-3 barely moves at
-     * 4e-5), isolate loss weight 2.5 (the shared subspace must leave the other attributes alone),
-     * the sparsity penalty from 10% of the steps instead of 50% (with a long warm-up the selection
-     * first learns to spread the source entity over every base position, and the ramp does not
-     * undo it in time), and 5 epochs.
-     */
-    public static HyperDasConfig smallTarget(LlamaConfig target) {
-        HyperDasConfig r = reference(target);
-        return r.withLearningRates(1e-3, 3e-2).withLossWeights(3.5, 2.5).withSparsity(0.1, r.sparsityStart(),
-                r.sparsityEnd()).withTraining(r.batchSize(), 5);
+                0.02, 3.5, 0.5, 4e-5, 0.01, 1e-3, 0.0, 4.0, 0.9, 0.999, 1e-8, 0.1,
+                InterventionGraph.SCORED_LABEL_TOKENS, 0);
     }
 
     /** Checks the sizes against the target: L in 0..n, N in 1..n, k &lt;= hidden. */
@@ -139,32 +112,6 @@ public record HyperDasConfig(
         require(subspaceDim <= target.hiddenSize(),
                 "subspaceDim " + subspaceDim + " exceeds the hidden size " + target.hiddenSize());
         return this;
-    }
-
-    /**
-     * The sparsity-penalty weight for the step taken after {@code completedSteps} of
-     * {@code totalSteps}: 0 during the first {@code floor(sparsityWarmup * totalSteps)} steps, then
-     * linear from {@link #sparsityStart} (first step after the warm-up) to {@link #sparsityEnd}
-     * (last step, {@code totalSteps - 1}). The trainer feeds it as the {@code sparsity_weight} input.
-     * (This is HYPERDAS.md's "ramping linearly 0.15 -&gt; 1.5 after a 50% warm-up at 0". The public
-     * reference script instead zeroes the first part of one linspace(start, end) over the whole
-     * run, so its weight jumps to about the midpoint when the warm-up ends.)
-     */
-    public double sparsityWeight(long completedSteps, long totalSteps) {
-        if (totalSteps <= 0 || completedSteps < 0) {
-            throw new IllegalArgumentException("need totalSteps > 0 and completedSteps >= 0, got " + completedSteps
-                    + " of " + totalSteps);
-        }
-        long warmup = (long) Math.floor(sparsityWarmup * totalSteps);
-        if (completedSteps < warmup) {
-            return 0;
-        }
-        long ramp = totalSteps - 1 - warmup;
-        if (ramp <= 0) {
-            return sparsityEnd;
-        }
-        double t = Math.min(1.0, (double) (completedSteps - warmup) / ramp);
-        return sparsityStart + (sparsityEnd - sparsityStart) * t;
     }
 
     // ---- withers for the fields a run usually changes ----
@@ -179,9 +126,6 @@ public record HyperDasConfig(
         double initStd;
         double causalWeight;
         double isolateWeight;
-        double sparsityWarmup;
-        double sparsityStart;
-        double sparsityEnd;
         double hypernetLr;
         double hypernetWeightDecay;
         double rotationLr;
@@ -192,8 +136,6 @@ public record HyperDasConfig(
         double adamEps;
         double selfClamp;
         int accuracyTokens;
-        int batchSize;
-        int epochs;
         long seed;
 
         Fields(HyperDasConfig c) {
@@ -205,9 +147,6 @@ public record HyperDasConfig(
             initStd = c.initStd;
             causalWeight = c.causalWeight;
             isolateWeight = c.isolateWeight;
-            sparsityWarmup = c.sparsityWarmup;
-            sparsityStart = c.sparsityStart;
-            sparsityEnd = c.sparsityEnd;
             hypernetLr = c.hypernetLr;
             hypernetWeightDecay = c.hypernetWeightDecay;
             rotationLr = c.rotationLr;
@@ -218,16 +157,13 @@ public record HyperDasConfig(
             adamEps = c.adamEps;
             selfClamp = c.selfClamp;
             accuracyTokens = c.accuracyTokens;
-            batchSize = c.batchSize;
-            epochs = c.epochs;
             seed = c.seed;
         }
 
         HyperDasConfig build() {
             return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate,
-                    initStd, causalWeight, isolateWeight, sparsityWarmup, sparsityStart, sparsityEnd, hypernetLr,
-                    hypernetWeightDecay, rotationLr, rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps,
-                    selfClamp, accuracyTokens, batchSize, epochs, seed);
+                    initStd, causalWeight, isolateWeight, hypernetLr, hypernetWeightDecay, rotationLr,
+                    rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens, seed);
         }
     }
 
@@ -269,40 +205,10 @@ public record HyperDasConfig(
         });
     }
 
-    public HyperDasConfig withSparsity(double warmup, double start, double end) {
-        return with(f -> {
-            f.sparsityWarmup = warmup;
-            f.sparsityStart = start;
-            f.sparsityEnd = end;
-        });
-    }
-
     public HyperDasConfig withLearningRates(double hypernet, double rotation) {
         return with(f -> {
             f.hypernetLr = hypernet;
             f.rotationLr = rotation;
-        });
-    }
-
-    public HyperDasConfig withWeightDecays(double hypernet, double rotation) {
-        return with(f -> {
-            f.hypernetWeightDecay = hypernet;
-            f.rotationWeightDecay = rotation;
-        });
-    }
-
-    public HyperDasConfig withClipNorm(double v) {
-        return with(f -> f.clipNorm = v);
-    }
-
-    public HyperDasConfig withSelfClamp(double v) {
-        return with(f -> f.selfClamp = v);
-    }
-
-    public HyperDasConfig withTraining(int newBatchSize, int newEpochs) {
-        return with(f -> {
-            f.batchSize = newBatchSize;
-            f.epochs = newEpochs;
         });
     }
 

@@ -25,41 +25,16 @@ class HyperDasConfigTest {
         assertEquals(0.0, c.rotationWeightDecay());
         assertEquals(4.0, c.clipNorm());
         assertEquals(0.1, c.selfClamp());
-        assertEquals(16, c.batchSize());
-        assertEquals(3, c.epochs());
+        assertEquals(3, c.accuracyTokens());
     }
 
     @Test
-    void smallTargetsGetTheRetunedTrainingSettingsAndLargeOnesTheReference() {
-        HyperDasConfig small = HyperDasConfig.defaults(TARGET);
-        HyperDasConfig reference = HyperDasConfig.reference(TARGET);
-        assertEquals(HyperDasConfig.smallTarget(TARGET), small);
-        assertEquals(1e-3, small.hypernetLr());
-        assertEquals(3e-2, small.rotationLr());
-        assertEquals(2.5, small.isolateWeight());
-        assertEquals(5, small.epochs());
-        assertEquals(0.1, small.sparsityWarmup());
-        assertEquals(reference.withLearningRates(1e-3, 3e-2).withLossWeights(3.5, 2.5).withSparsity(0.1, 0.15, 1.5)
-                .withTraining(16, 5), small,
-                "only the training settings differ from the reference");
+    void defaultsForReadingASavedModelAreTheReference() {
+        assertEquals(HyperDasConfig.reference(TARGET), HyperDasConfig.defaults(TARGET));
         LlamaConfig large = LlamaConfig.builder().hiddenSize(4096).intermediateSize(14336).numHiddenLayers(32)
                 .numAttentionHeads(32).numKeyValueHeads(8).vocabSize(128256).build();
-        assertEquals(HyperDasConfig.reference(large), HyperDasConfig.defaults(large));
-        assertEquals(4e-5, HyperDasConfig.defaults(large).hypernetLr());
-        assertEquals(16, HyperDasConfig.defaults(large).layer()); // 32 blocks / 2
-        assertEquals(128, HyperDasConfig.defaults(large).subspaceDim());
-    }
-
-    @Test
-    void sparsityWeightIsZeroThroughTheWarmupThenRampsLinearly() {
-        HyperDasConfig c = HyperDasConfig.reference(TARGET); // 50% warm-up, 0.15 -> 1.5
-        assertEquals(0.0, c.sparsityWeight(0, 100));
-        assertEquals(0.0, c.sparsityWeight(49, 100));
-        assertEquals(0.15, c.sparsityWeight(50, 100), 1e-12);
-        assertEquals(0.15 + 1.35 * 24 / 49, c.sparsityWeight(74, 100), 1e-12);
-        assertEquals(1.5, c.sparsityWeight(99, 100), 1e-12);
-        assertEquals(1.5, c.sparsityWeight(150, 100), 1e-12);
-        assertEquals(1.5, c.sparsityWeight(0, 1), 1e-12);
+        assertEquals(16, HyperDasConfig.reference(large).layer()); // 32 blocks / 2
+        assertEquals(128, HyperDasConfig.reference(large).subspaceDim());
     }
 
     @Test
@@ -68,7 +43,7 @@ class HyperDasConfigTest {
         assertThrows(GraphBuildException.class, () -> c.withLayer(4).validate(TARGET));
         assertThrows(GraphBuildException.class, () -> c.withHypernetLayers(4).validate(TARGET));
         assertThrows(GraphBuildException.class, () -> c.withSubspaceDim(17).validate(TARGET));
-        assertThrows(GraphBuildException.class, () -> c.withSelfClamp(-1));
+        assertThrows(GraphBuildException.class, () -> c.withLossWeights(-1, 0.5));
         c.withLayer(3).withHypernetLayers(3).withSubspaceDim(16).validate(TARGET);
     }
 }

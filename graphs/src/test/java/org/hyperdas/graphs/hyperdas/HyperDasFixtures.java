@@ -47,7 +47,7 @@ final class HyperDasFixtures {
 
     /** L = 1, k = 4, N = 2, 2 selection heads, Householder MLP 12 wide. */
     static HyperDasConfig config(LlamaConfig target) {
-        return HyperDasConfig.defaults(target).withLayer(1).withSubspaceDim(4).withHypernetLayers(2)
+        return HyperDasConfig.reference(target).withLearningRates(1e-3, 3e-2).withLossWeights(3.5, 2.5).withLayer(1).withSubspaceDim(4).withHypernetLayers(2)
                 .withSelectionHeads(2).withHouseholderIntermediate(12).withSeed(3);
     }
 

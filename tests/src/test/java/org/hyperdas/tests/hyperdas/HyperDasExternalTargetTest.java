@@ -80,8 +80,8 @@ class HyperDasExternalTargetTest {
         float[][][] expected = tiny.reference().forward(BASE, BASE_MASK).logits();
         try (HfModel model = HfModel.open(folder)) {
             LlamaConfig target = model.config();
-            HyperDasConfig config = HyperDasConfig.defaults(target).withLayer(1).withSubspaceDim(8)
-                    .withHypernetLayers(1).withSelectionHeads(4).withHouseholderIntermediate(32);
+            HyperDasConfig config = HyperDasConfig.reference(target).withLearningRates(1e-3, 3e-2)
+                    .withLossWeights(3.5, 2.5).withLayer(1).withSubspaceDim(8).withHypernetLayers(1).withSelectionHeads(4).withHouseholderIntermediate(32);
             LlamaWeights weights = LlamaWeights.external(model.weights());
             Path dataFolder = weights.externalDataFolder().orElseThrow();
             HyperDasGraphs graphs = new HyperDasGraphs(target, weights, config, DType.FLOAT32);

@@ -15,6 +15,7 @@ import org.hyperdas.trainer.InterventionMethod;
 import org.hyperdas.trainer.InterventionRunner;
 import org.hyperdas.trainer.MethodOptions;
 import org.hyperdas.trainer.PairSet;
+import org.hyperdas.trainer.RunControl;
 import org.hyperdas.trainer.TargetModel;
 import org.hyperdas.trainer.TrainedIntervention;
 
@@ -57,8 +58,8 @@ public final class DasMethod implements InterventionMethod {
     }
 
     @Override
-    public TrainedIntervention fit(TargetModel target, PairSet train, MethodOptions options, PrintStream progress)
-            throws Exception {
+    public TrainedIntervention fit(TargetModel target, PairSet train, MethodOptions options, RunControl control,
+            PrintStream progress) throws Exception {
         int k = options.k();
         if (k > target.hiddenSize()) {
             throw new BadInputException("--k " + k + ": the subspace cannot be larger than the hidden size "
@@ -74,7 +75,7 @@ public final class DasMethod implements InterventionMethod {
                             : List.of();
                     DasTrainer.Result r = trainer == null
                             ? DasTrainer.Result.empty(e.getKey(), attribute)
-                            : trainer.train(e.getKey(), attribute, cause, isolate, progress);
+                            : trainer.train(e.getKey(), attribute, cause, isolate, control, progress);
                     results.put(key(e.getKey(), attribute), r);
                 }
             }

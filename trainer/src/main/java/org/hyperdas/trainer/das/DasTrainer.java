@@ -1,35 +1,28 @@
 package org.hyperdas.trainer.das;
 
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.hyperdas.evaluation.batch.Batcher;
-import org.hyperdas.evaluation.batch.PairBatch;
 import org.hyperdas.evaluation.pairs.Pair;
-import org.hyperdas.evaluation.pairs.PairKind;
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.Graph;
 import org.hyperdas.graphs.intervention.DasRotation;
 import org.hyperdas.graphs.intervention.InterventionGraph;
 import org.hyperdas.graphs.intervention.OrthogonalSubspace;
 import org.hyperdas.graphs.optim.AdamWConfig;
-import org.hyperdas.graphs.optim.LrSchedule;
 import org.hyperdas.graphs.optim.ParamGroup;
 import org.hyperdas.graphs.optim.TrainingGraph;
-import org.hyperdas.runtime.ort.Tensors;
-import org.hyperdas.runtime.train.StepResult;
 import org.hyperdas.runtime.train.TrainStep;
-import org.hyperdas.trainer.InterventionRunner;
 import org.hyperdas.trainer.MethodOptions;
+import org.hyperdas.trainer.RunControl;
 import org.hyperdas.trainer.TargetModel;
+import org.hyperdas.trainer.TrainLoop;
 
 /**
  * Trains DAS subspaces: for one target attribute at a time, the Householder vectors of R (the only
@@ -44,7 +37,7 @@ import org.hyperdas.trainer.TargetModel;
  * construction ({@link OrthogonalSubspace}); the result reports |R^T R - I|.
  */
 public final class DasTrainer implements AutoCloseable {
-    /** Name of the training accuracy metric (first 3 label tokens right). */
+    /** Name of the training accuracy metric (first {@value org.hyperdas.graphs.intervention.InterventionGraph#SCORED_LABEL_TOKENS} label tokens right). */
     public static final String ACCURACY = "accuracy";
 
     /**
@@ -60,14 +53,19 @@ public final class DasTrainer implements AutoCloseable {
         }
     }
 
-    /** One attribute's trained subspace and how training went. */
+    /**
+     * One attribute's trained subspace and how training went.
+     *
+     * @param resumedAt the steps a checkpoint had already done (0 for a fresh run)
+     * @param firstLoss the loss of step 1 (NaN when a resumed run did not run it)
+     */
     public record Result(String entityType, String attribute, int k, float[] vectors, float[] rotation,
-            int causePairs, int isolatePairs, int steps, double firstLoss, double lastLoss, double lastAccuracy,
-            double orthonormalityError) {
+            int causePairs, int isolatePairs, int steps, long resumedAt, double firstLoss, double lastLoss,
+            double lastAccuracy, double orthonormalityError) {
         /** No training (k = 0 or no pairs): an empty R. */
         public static Result empty(String entityType, String attribute) {
-            return new Result(entityType, attribute, 0, new float[0], new float[0], 0, 0, 0, Double.NaN, Double.NaN,
-                    Double.NaN, 0);
+            return new Result(entityType, attribute, 0, new float[0], new float[0], 0, 0, 0, 0, Double.NaN,
+                    Double.NaN, Double.NaN, 0);
         }
 
         public Map<String, Object> summary() {
@@ -76,6 +74,7 @@ public final class DasTrainer implements AutoCloseable {
             m.put("cause_pairs", causePairs);
             m.put("isolate_pairs", isolatePairs);
             m.put("steps", steps);
+            m.put("resumed_at", resumedAt);
             m.put("first_loss", finite(firstLoss));
             m.put("last_loss", finite(lastLoss));
             m.put("last_batch_accuracy", finite(lastAccuracy));
@@ -124,14 +123,22 @@ public final class DasTrainer implements AutoCloseable {
         return new SplittableRandom(seed ^ h).nextLong();
     }
 
+    /** Trains R for one attribute without checkpoints; see {@link #train(String, String, List, List, RunControl, PrintStream)}. */
+    public Result train(String entityType, String attribute, List<Pair> cause, List<Pair> isolate, PrintStream log)
+            throws IOException, OrtException {
+        return train(entityType, attribute, cause, isolate, RunControl.none(), log);
+    }
+
     /**
      * Trains R for one attribute.
      *
      * @param cause the attribute's cause pairs (training split, known to the model)
      * @param isolate its isolate pairs (used only when multi-task)
+     * @param control checkpoints ({@code checkpoints/{type}.{attribute}.safetensors} in the run
+     *     folder) and resume
      */
-    public Result train(String entityType, String attribute, List<Pair> cause, List<Pair> isolate, PrintStream log)
-            throws OrtException {
+    public Result train(String entityType, String attribute, List<Pair> cause, List<Pair> isolate, RunControl control,
+            PrintStream log) throws IOException, OrtException {
         int d = target.hiddenSize();
         int k = options.k();
         List<Pair> iso = options.multiTask() ? isolate : List.of();
@@ -141,101 +148,44 @@ public final class DasTrainer implements AutoCloseable {
         }
         long seed = seedFor(options.seed(), entityType, attribute);
         float[] init = OrthogonalSubspace.initialVectors(seed, k, d);
-        Sampler causes = new Sampler(cause, new SplittableRandom(seed ^ 0x5DEECE66DL));
-        Sampler isolates = new Sampler(iso, new SplittableRandom(seed ^ 0xB5AD4ECEDA1CE2A9L));
-        LrSchedule schedule = LrSchedule.linear(Math.min(options.warmupSteps(), options.steps()), options.steps());
-        Batcher batcher = target.batcher(options.batchSize());
-        FloatBuffer lrScale = Tensors.floats(1);
-        double first = Double.NaN;
-        StepResult last = null;
-        double lossSum = 0;
-        int lossCount = 0;
-        long t0 = System.nanoTime();
-        try (TrainStep step = new TrainStep(session, training.stepSpec(Map.of(DasRotation.HOUSEHOLDER, init)));
-                OnnxTensor lrTensor = Tensors.tensor(lrScale)) {
-            for (int s = 0; s < options.steps(); s++) {
-                List<Pair> batch = new ArrayList<>(options.batchSize());
-                int wantIsolate = isolates.isEmpty() ? 0 : causes.isEmpty() ? options.batchSize()
-                        : options.batchSize() / 2;
-                causes.take(options.batchSize() - wantIsolate, batch);
-                isolates.take(wantIsolate, batch);
-                PairBatch pb = batcher.batch(batch);
-                FloatBuffer weights = Tensors.floats(pb.size());
-                for (int i = 0; i < pb.size(); i++) {
-                    weights.put(i, (float) (batch.get(i).kind() == PairKind.CAUSE ? options.causeWeight()
-                            : options.isolateWeight()));
-                }
-                lrScale.put(0, (float) schedule.factor(step.steps()));
-                List<OnnxTensor> created = new ArrayList<>();
-                try {
-                    Map<String, OnnxTensor> feeds = InterventionRunner.feeds(pb, true, created);
-                    OnnxTensor w = Tensors.tensor(weights, pb.size());
-                    created.add(w);
-                    feeds.put(InterventionGraph.EXAMPLE_WEIGHTS, w);
-                    feeds.put(training.lrScaleInput(), lrTensor);
-                    last = step.step(feeds);
-                } finally {
-                    created.forEach(OnnxTensor::close);
-                }
-                double loss = last.get(TrainingGraph.LOSS);
-                if (s == 0) {
-                    first = loss;
-                }
-                lossSum += loss;
-                lossCount++;
-                if ((s + 1) % 50 == 0 || s + 1 == options.steps()) {
-                    log.printf("%s %s/%s: step %d/%d, loss %.4f (mean of last %d), batch accuracy %.2f, %.1f steps/s%n",
-                            options.multiTask() ? "mdas" : "das", entityType, attribute, s + 1, options.steps(),
-                            lossSum / lossCount, lossCount, last.get(ACCURACY),
-                            (s + 1) / ((System.nanoTime() - t0) / 1e9));
-                    lossSum = 0;
-                    lossCount = 0;
-                }
-            }
+        DasTask task = new DasTask(options, cause, iso, seed, target.batcher(options.batchSize()));
+        String name = (options.multiTask() ? "mdas " : "das ") + entityType + "/" + attribute;
+        TrainLoop.Settings loop = new TrainLoop.Settings(name, control.stopAfter(),
+                control.progressEvery(PROGRESS_EVERY), 0, checkpoint(entityType, attribute, cause, iso, control));
+        try (TrainStep step = new TrainStep(session, training.stepSpec(Map.of(DasRotation.HOUSEHOLDER, init)))) {
+            TrainLoop.Result r = new TrainLoop(loop, log).run(step, training.lrScaleInput(), task);
             float[] vectors = step.floats(DasRotation.HOUSEHOLDER);
             float[] rotation = OrthogonalSubspace.rotationFloats(vectors, k, d);
             return new Result(entityType, attribute, k, vectors, rotation, cause.size(), iso.size(), options.steps(),
-                    first, last == null ? Double.NaN : last.get(TrainingGraph.LOSS),
-                    last == null ? Double.NaN : last.get(ACCURACY),
+                    r.resumedAt(), r.firstLoss(), r.last(TrainingGraph.LOSS), r.last(ACCURACY),
                     OrthogonalSubspace.orthonormalityError(rotation, d, k));
         }
     }
 
-    /** Draws pairs without replacement, reshuffling after each pass. */
-    static final class Sampler {
-        private final List<Pair> pool;
-        private final SplittableRandom random;
-        private final int[] order;
-        private int next;
+    /** Steps between progress lines unless the run control says otherwise. */
+    public static final int PROGRESS_EVERY = 50;
 
-        Sampler(List<Pair> pool, SplittableRandom random) {
-            this.pool = pool;
-            this.random = random;
-            this.order = new int[pool.size()];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
-            }
-            next = order.length;
+    /** The checkpoint of one attribute's R, or null when the run keeps none. */
+    private TrainLoop.Checkpoint checkpoint(String entityType, String attribute, List<Pair> cause, List<Pair> iso,
+            RunControl control) {
+        java.nio.file.Path file = control.checkpoint("checkpoints/" + DasMethod.key(entityType, attribute)
+                + ".safetensors");
+        if (file == null) {
+            return null;
         }
-
-        boolean isEmpty() {
-            return pool.isEmpty();
-        }
-
-        void take(int n, List<Pair> into) {
-            for (int i = 0; i < n && !pool.isEmpty(); i++) {
-                if (next == order.length) {
-                    for (int j = order.length - 1; j > 0; j--) {
-                        int r = random.nextInt(j + 1);
-                        int t = order[j];
-                        order[j] = order[r];
-                        order[r] = t;
-                    }
-                    next = 0;
-                }
-                into.add(pool.get(order[next++]));
-            }
-        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("method", options.multiTask() ? "mdas" : "das");
+        meta.put("entity_type", entityType);
+        meta.put("attribute", attribute);
+        meta.put("total_steps", Integer.toString(options.steps()));
+        meta.put("seed", Long.toString(options.seed()));
+        meta.put("layer", Integer.toString(options.layer()));
+        meta.put("k", Integer.toString(options.k()));
+        meta.put("batch_size", Integer.toString(options.batchSize()));
+        meta.put("lr", Double.toString(options.lr()));
+        meta.put("cause_pairs", Integer.toString(cause.size()));
+        meta.put("isolate_pairs", Integer.toString(iso.size()));
+        return new TrainLoop.Checkpoint(file, control.checkpointEvery(), control.resume(), meta);
     }
 
     @Override

@@ -11,6 +11,7 @@ import org.hyperdas.trainer.InterventionMethod;
 import org.hyperdas.trainer.InterventionRunner;
 import org.hyperdas.trainer.MethodOptions;
 import org.hyperdas.trainer.PairSet;
+import org.hyperdas.trainer.RunControl;
 import org.hyperdas.trainer.TargetModel;
 import org.hyperdas.trainer.TrainedIntervention;
 
@@ -37,8 +38,8 @@ public final class PatchingMethod implements InterventionMethod {
     }
 
     @Override
-    public TrainedIntervention fit(TargetModel target, PairSet train, MethodOptions options, PrintStream progress)
-            throws Exception {
+    public TrainedIntervention fit(TargetModel target, PairSet train, MethodOptions options, RunControl control,
+            PrintStream progress) throws Exception {
         InterventionRunner runner = InterventionRunner.open(target, InterventionRunner.Kind.PATCHING, options.layer(),
                 false);
         return new TrainedIntervention() {

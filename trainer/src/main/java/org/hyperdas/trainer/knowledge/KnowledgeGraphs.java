@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.hyperdas.graphs.intervention.InterventionGraph;
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.Graph;
 import org.hyperdas.graphs.Shape;
@@ -28,13 +29,16 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * projection costs [batch, L, vocab] instead of [batch, seq, vocab].
  */
 public final class KnowledgeGraphs {
-    /** Scalar output of the training step: share of examples whose first 3 label tokens are right. */
+    /**
+     * Scalar output of the training step: share of examples whose first
+     * {@value InterventionGraph#SCORED_LABEL_TOKENS} label tokens are right.
+     */
     public static final String ACCURACY = "accuracy";
-    /** Probe output, int64 [batch]: 1 when the first {@value #FIRST_K} label tokens are all predicted. */
+    /**
+     * Probe output, int64 [batch]: 1 when the first {@value InterventionGraph#SCORED_LABEL_TOKENS}
+     * label tokens are all predicted.
+     */
     public static final String FIRST_K_CORRECT = "first_k_correct";
-    /** Label tokens the RAVEL scorer judges. */
-    public static final int FIRST_K = 3;
-
     private KnowledgeGraphs() {}
 
     /** The inputs and the label cross-entropy of a Llama on the standard batch inputs. */
@@ -49,7 +53,7 @@ public final class KnowledgeGraphs {
         Value residual = llama.blocks(0, config.numHiddenLayers(), llama.embed(ids), llama.context(mask));
         Value atLabels = TokenPositions.gather(residual, positions); // [batch, L, hidden]
         Value logits = llama.lmHead(llama.finalNorm(atLabels));
-        return CrossEntropy.ofLabelLogits(logits, labels, labelMask, exampleWeights, FIRST_K);
+        return CrossEntropy.ofLabelLogits(logits, labels, labelMask, exampleWeights, InterventionGraph.SCORED_LABEL_TOKENS);
     }
 
     /**

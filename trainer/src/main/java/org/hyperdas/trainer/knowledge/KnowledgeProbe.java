@@ -5,21 +5,28 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.LongBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
+import org.hyperdas.graphs.intervention.InterventionGraph;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.graphs.llama.LlamaWeights;
 import org.hyperdas.runtime.hf.HfModel;
+import org.hyperdas.runtime.hf.HfTokenizer;
+import org.hyperdas.runtime.hf.LlamaConfig;
 import org.hyperdas.runtime.ort.OrtEngine;
+import org.hyperdas.trainer.TargetModel;
 
 /**
- * Does a model "know" a fact? Teacher-forced, as RAVEL's scorer judges: the sequence is
+ * Does a model "know" a fact? The one check of the project: the knowledge report of pretraining
+ * and the knowledge filter of a run ({@link org.hyperdas.trainer.KnowledgeFilter}) both ask it.
+ * Teacher-forced, as RAVEL's scorer judges: the sequence is
  * prompt + " " + value; the model knows it when the argmax prediction at each of the first
- * {@value KnowledgeGraphs#FIRST_K} value tokens (all of them for shorter values) equals that token.
+ * {@value InterventionGraph#SCORED_LABEL_TOKENS} value tokens (all of them for shorter values) equals that token.
  *
  * <p>Works on any Hugging Face Llama folder (the trained knowledge model, stories260K, Llama 3),
  * with the weights read in place from its safetensors files. One ONNX Runtime session, built once;
@@ -29,32 +36,44 @@ public final class KnowledgeProbe implements AutoCloseable {
     /** Token budget of one probe batch. */
     public static final int TOKENS_PER_BATCH = 8192;
 
-    private final HfModel model;
+    private final Path folder;
+    private final HfTokenizer tokenizer;
     private final OrtSession session;
     private final TokenBatch batch;
 
-    private KnowledgeProbe(HfModel model, OrtSession session) {
-        this.model = model;
+    private KnowledgeProbe(Path folder, HfTokenizer tokenizer, OrtSession session) {
+        this.folder = folder;
+        this.tokenizer = tokenizer;
         this.session = session;
-        this.batch = new TokenBatch(model.tokenizer().eosId().orElse(0));
+        this.batch = new TokenBatch(tokenizer.eosId().orElse(0));
     }
 
     /** A probe over {@code model} (which the caller keeps open and closes after the probe). */
     public static KnowledgeProbe open(HfModel model, OrtEngine engine) throws OrtException {
-        LlamaWeights weights = LlamaWeights.external(model.weights());
-        byte[] graph = KnowledgeGraphs.probe(model.config(), weights).toBytes();
-        OrtSession session = engine.session(graph, weights.externalDataFolder().orElseThrow());
-        return new KnowledgeProbe(model, session);
+        return open(model.folder(), model.config(), LlamaWeights.external(model.weights()), model.tokenizer(), engine);
     }
 
-    public HfModel model() {
-        return model;
+    /** A probe over a target model (which the caller keeps open and closes after the probe). */
+    public static KnowledgeProbe open(TargetModel target) throws OrtException {
+        return open(target.folder(), target.config(), target.weights(), target.tokenizer(), target.engine());
+    }
+
+    private static KnowledgeProbe open(Path folder, LlamaConfig config, LlamaWeights weights, HfTokenizer tokenizer,
+            OrtEngine engine) throws OrtException {
+        byte[] graph = KnowledgeGraphs.probe(config, weights).toBytes();
+        OrtSession session = engine.session(graph, weights.externalDataFolder().orElseThrow());
+        return new KnowledgeProbe(folder, tokenizer, session);
+    }
+
+    /** The model's folder. */
+    public Path folder() {
+        return folder;
     }
 
     /** For each (prompt, value): whether the model predicts the value's first tokens after the prompt. */
     public boolean[] knows(List<String> prompts, List<String> values) throws OrtException {
-        List<LabeledExample> examples = LabeledExample.tokenize(model.tokenizer(), prompts, values,
-                KnowledgeGraphs.FIRST_K, false);
+        List<LabeledExample> examples = LabeledExample.tokenize(tokenizer, prompts, values,
+                InterventionGraph.SCORED_LABEL_TOKENS, false);
         Integer[] order = IntStream.range(0, examples.size()).boxed().toArray(Integer[]::new);
         java.util.Arrays.sort(order, Comparator.comparingInt((Integer i) -> examples.get(i).length()));
         boolean[] out = new boolean[examples.size()];

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.hyperdas.graphs.intervention.InterventionGraph;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.pairs.PairKind;
 import org.hyperdas.evaluation.ravel.Entity;
@@ -173,7 +174,7 @@ public final class KnowledgeReport {
                 scores.add(new AttributeScore(type, a, tss));
             }
         }
-        return new KnowledgeReport(probe.model().folder().toString(), entities, scores);
+        return new KnowledgeReport(probe.folder().toString(), entities, scores);
     }
 
     public String model() {
@@ -249,7 +250,7 @@ public final class KnowledgeReport {
                             quote(worst.template()))));
         }
         sb.append(String.format(Locale.ROOT, "mean over %d attributes: %.2f%% (teacher-forced, first %d value tokens)%n",
-                attributes.size(), 100 * meanAccuracy(), KnowledgeGraphs.FIRST_K));
+                attributes.size(), 100 * meanAccuracy(), InterventionGraph.SCORED_LABEL_TOKENS));
         return sb.toString();
     }
 
@@ -264,7 +265,7 @@ public final class KnowledgeReport {
     public String toJson() {
         ObjectNode root = JSON.createObjectNode();
         root.put("model", model);
-        root.put("first_k", KnowledgeGraphs.FIRST_K);
+        root.put("first_k", InterventionGraph.SCORED_LABEL_TOKENS);
         root.put("mean_accuracy", meanAccuracy());
         ArrayNode types = root.putArray("entity_types");
         for (Map.Entry<String, List<String>> e : entities.entrySet()) {

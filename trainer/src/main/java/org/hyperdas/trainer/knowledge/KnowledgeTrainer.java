@@ -1,30 +1,25 @@
 package org.hyperdas.trainer.knowledge;
 
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.hyperdas.evaluation.ravel.RavelDataset;
 import org.hyperdas.evaluation.ravel.RavelLoader;
-import org.hyperdas.graphs.optim.LrSchedule;
 import org.hyperdas.graphs.optim.TrainingGraph;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.hf.HfModel;
@@ -32,12 +27,10 @@ import org.hyperdas.runtime.hf.HfTokenizer;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.hyperdas.runtime.io.AtomicFiles;
 import org.hyperdas.runtime.ort.OrtEngine;
-import org.hyperdas.runtime.ort.Tensors;
 import org.hyperdas.runtime.safetensors.SafetensorsWriter;
-import org.hyperdas.runtime.train.StepResult;
 import org.hyperdas.runtime.train.TrainStep;
 import org.hyperdas.trainer.CacheDirs;
-import org.hyperdas.trainer.TrainingProgress;
+import org.hyperdas.trainer.TrainLoop;
 import org.hyperdas.trainer.tokenizer.WordLevelTokenizerBuilder;
 
 /**
@@ -165,155 +158,99 @@ public final class KnowledgeTrainer {
                     + " have no facts with prompt templates");
         }
         Map<String, Object> settings = options.trainingSettings();
-        String settingsJson = JSON.writeValueAsString(settings);
         Path checkpoint = partial.resolve(CHECKPOINT);
-        if (resume) {
-            checkResumable(partial, checkpoint, settings);
-            log.println("resuming from " + checkpoint);
-        } else {
-            if (Files.exists(partial)) {
-                log.println("note: discarding the unfinished run in " + partial + " (pass --resume to continue it)");
-                deleteTree(partial);
-            }
-            Files.createDirectories(partial);
-            WordLevelTokenizerBuilder builder = new WordLevelTokenizerBuilder();
-            builder.addAll(corpus.vocabularyTexts());
-            builder.build().write(partial);
-            AtomicFiles.writeString(partial.resolve(RUN_FILE), JSON.writerWithDefaultPrettyPrinter()
-                    .writeValueAsString(settings) + "\n");
-        }
-
+        prepare(resume, partial, checkpoint, settings, corpus);
         OrtEngine engine = OrtEngine.cpu();
         if (options.threads() > 0) {
             engine = engine.withIntraOpThreads(options.threads());
         }
         try (HfTokenizer tokenizer = HfTokenizer.open(partial.resolve("tokenizer.json"))) {
-            int k = options.templatesPerFact();
-            int perEpoch = corpus.sentencesPerEpoch(k);
-            int stepsPerEpoch = (perEpoch + options.batchSize() - 1) / options.batchSize();
-            long totalSteps = (long) stepsPerEpoch * options.epochs();
-            List<List<LabeledExample>> firstEpoch = epochBatches(corpus, tokenizer, 0);
+            List<List<LabeledExample>> firstEpoch = KnowledgeTask.epochBatches(options, corpus, tokenizer, 0);
             int maxLength = firstEpoch.stream().flatMap(List::stream).mapToInt(LabeledExample::length).max().orElse(1);
             LlamaConfig config = config(options, tokenizer.vocabSize(), maxLength);
-            long params = config.parameterCount();
-            log.printf(Locale.ROOT, "pretrain: %s; %,d facts, %,d sentences over all templates; vocab %,d%n",
-                    corpus.entityTypes(), corpus.facts().size(), corpus.allSentenceCount(), tokenizer.vocabSize());
-            log.printf(Locale.ROOT, "model: %d layers, hidden %d, heads %d/%d kv, intermediate %d, %,d parameters%n",
-                    config.numHiddenLayers(), config.hiddenSize(), config.numAttentionHeads(),
-                    config.numKeyValueHeads(), config.intermediateSize(), params);
-            log.printf(Locale.ROOT, "training: %d epochs x %,d steps (batch %d, %d template(s) per fact), lr %.1e %s,"
-                    + " %s threads%n", options.epochs(), stepsPerEpoch, options.batchSize(), k, options.lr(),
-                    options.schedule(), engine.intraOpThreads());
-
             TrainingGraph graph = KnowledgeGraphs.trainingStep(config, options.lr(),
                     options.lr() * options.embeddingLrScale(), options.weightDecay(),
                     options.beta2(), options.clipNorm());
-            long warmup = Math.round(options.warmupFraction() * totalSteps);
-            LrSchedule schedule = options.schedule().equals("linear") ? LrSchedule.linear(warmup, totalSteps)
-                    : LrSchedule.cosine(warmup, totalSteps);
-            Map<String, String> meta = Map.of(SETTINGS_KEY, settingsJson);
-            List<Double> epochLosses = new ArrayList<>();
-            double trainSeconds;
-            long stepsDone;
-            try (TrainStep step = graph.open(engine, KnowledgeGraphs.initialWeights(config, options.seed(),
-                    options.initialStd()));
+            try (OrtSession session = engine.session(graph.model());
+                    TrainStep step = new TrainStep(session, graph.stepSpec(KnowledgeGraphs.initialWeights(config,
+                            options.seed(), options.initialStd())));
                     TokenBatch batch = new TokenBatch(tokenizer.eosId().orElse(0))) {
-                if (resume) {
-                    Map<String, String> m = step.load(checkpoint);
-                    if (!settingsJson.equals(m.get(SETTINGS_KEY))) {
-                        throw BadInputException.file(checkpoint, "written by a run with other settings; expected "
-                                + settingsJson + ", found " + m.get(SETTINGS_KEY));
-                    }
-                }
-                long stopAt = stopAfterSteps > 0 ? Math.min(stopAfterSteps, totalSteps) : totalSteps;
-                FloatBuffer lrFactor = Tensors.floats(1);
-                long started = System.nanoTime();
-                long startStep = step.steps();
-                long lastPrint = started;
-                long tokens = 0;
-                double lossSum = 0;
-                double accSum = 0;
-                int sinceLast = 0;
-                try (OnnxTensor lrTensor = Tensors.tensor(lrFactor)) {
-                    Map<String, OnnxTensor> feeds = new HashMap<>();
-                    while (step.steps() < stopAt) {
-                        int epoch = (int) (step.steps() / stepsPerEpoch);
-                        List<List<LabeledExample>> batches = epoch == 0 ? firstEpoch
-                                : epochBatches(corpus, tokenizer, epoch);
-                        double epochLoss = 0;
-                        int epochSteps = 0;
-                        for (int b = (int) (step.steps() % stepsPerEpoch); b < batches.size()
-                                && step.steps() < stopAt; b++) {
-                            feeds.clear();
-                            feeds.putAll(batch.fill(batches.get(b)));
-                            feeds.put(graph.lrScaleInput(), lrTensor);
-                            lrFactor.put(0, (float) schedule.factor(step.steps()));
-                            StepResult r = step.step(feeds);
-                            double loss = r.get(TrainingGraph.LOSS);
-                            if (!Double.isFinite(loss)) {
-                                throw new IllegalStateException("pretrain: loss became " + loss + " at step "
-                                        + r.step() + "; lower --lr");
-                            }
-                            tokens += batch.tokens();
-                            lossSum += loss;
-                            accSum += r.get(KnowledgeGraphs.ACCURACY);
-                            sinceLast++;
-                            epochLoss += loss;
-                            epochSteps++;
-                            long now = System.nanoTime();
-                            boolean last = step.steps() == stopAt;
-                            if (now - lastPrint >= PROGRESS_NANOS || last) {
-                                progress(epoch, step.steps(), totalSteps, stopAt, lossSum / sinceLast,
-                                        accSum / sinceLast, schedule.factor(step.steps() - 1) * options.lr(), tokens,
-                                        step.steps() - startStep, now - started);
-                                lastPrint = now;
-                                lossSum = 0;
-                                accSum = 0;
-                                sinceLast = 0;
-                            }
-                            if (options.checkpointEvery() > 0 && step.steps() % options.checkpointEvery() == 0
-                                    && !last) {
-                                step.save(checkpoint, meta);
-                            }
-                        }
-                        if (epochSteps > 0) {
-                            epochLosses.add(epochLoss / epochSteps);
-                        }
-                    }
-                }
-                trainSeconds = (System.nanoTime() - started) / 1e9;
-                stepsDone = step.steps();
-                step.save(checkpoint, meta);
-                if (stepsDone < totalSteps) {
+                KnowledgeTask task = new KnowledgeTask(options, corpus, tokenizer, batch, firstEpoch, stopAfterSteps);
+                logPlan(corpus, tokenizer, config, task, engine);
+                TrainLoop.Checkpoint c = new TrainLoop.Checkpoint(checkpoint, options.checkpointEvery(), resume,
+                        Map.of(SETTINGS_KEY, JSON.writeValueAsString(settings)));
+                TrainLoop.Result r = new TrainLoop(new TrainLoop.Settings("pretrain", stopAfterSteps, 0,
+                        PROGRESS_NANOS, c), log).run(step, graph.lrScaleInput(), task);
+                List<Double> epochLosses = task.epochLosses();
+                if (r.stepsDone() < task.totalSteps()) {
                     log.printf(Locale.ROOT, "stopped after %,d of %,d steps; checkpoint %s (continue with --resume)%n",
-                            stepsDone, totalSteps, checkpoint);
-                    return new Result(null, config, stepsDone, totalSteps, trainSeconds, last(epochLosses),
+                            r.stepsDone(), task.totalSteps(), checkpoint);
+                    return new Result(null, config, r.stepsDone(), task.totalSteps(), r.seconds(), last(epochLosses),
                             epochLosses, null);
                 }
-                Path staging = out.resolveSibling("." + out.getFileName() + ".tmp-"
-                        + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-                try {
-                    writeModel(staging, partial, step, config, settings, stepsDone, trainSeconds, epochLosses);
-                    KnowledgeReport report;
-                    try (HfModel model = HfModel.open(staging);
-                            KnowledgeProbe probe = KnowledgeProbe.open(model, engine)) {
-                        long r0 = System.nanoTime();
-                        report = KnowledgeReport.evaluate(probe, corpus, log);
-                        log.printf(Locale.ROOT, "knowledge report: %,d sentences in %.1f s%n",
-                                corpus.allSentenceCount(), (System.nanoTime() - r0) / 1e9);
-                    }
-                    report = new KnowledgeReport(out.toString(), entitiesOf(corpus), report.attributes());
-                    report.write(staging);
-                    install(staging, out);
-                    deleteTree(partial);
-                    log.printf(Locale.ROOT, "wrote %s (%.1f s in all)%n", out, (System.nanoTime() - t0) / 1e9);
-                    return new Result(out, config, stepsDone, totalSteps, trainSeconds, last(epochLosses), epochLosses,
-                            report);
-                } finally {
-                    if (Files.exists(staging)) {
-                        deleteTree(staging);
-                    }
-                }
+                KnowledgeReport report = finish(out, partial, step, config, settings, r, epochLosses, corpus, engine);
+                log.printf(Locale.ROOT, "wrote %s (%.1f s in all)%n", out, (System.nanoTime() - t0) / 1e9);
+                return new Result(out, config, r.stepsDone(), task.totalSteps(), r.seconds(), last(epochLosses),
+                        epochLosses, report);
+            }
+        }
+    }
+
+    /** A fresh run: a clean partial folder with the tokenizer and the run settings; a resume: checks them. */
+    private void prepare(boolean resume, Path partial, Path checkpoint, Map<String, Object> settings,
+            KnowledgeCorpus corpus) throws IOException {
+        if (resume) {
+            checkResumable(partial, checkpoint, settings);
+            return;
+        }
+        if (Files.exists(partial)) {
+            log.println("note: discarding the unfinished run in " + partial + " (pass --resume to continue it)");
+            deleteTree(partial);
+        }
+        Files.createDirectories(partial);
+        WordLevelTokenizerBuilder builder = new WordLevelTokenizerBuilder();
+        builder.addAll(corpus.vocabularyTexts());
+        builder.build().write(partial);
+        AtomicFiles.writeString(partial.resolve(RUN_FILE), JSON.writerWithDefaultPrettyPrinter()
+                .writeValueAsString(settings) + "\n");
+    }
+
+    private void logPlan(KnowledgeCorpus corpus, HfTokenizer tokenizer, LlamaConfig config, KnowledgeTask task,
+            OrtEngine engine) {
+        log.printf(Locale.ROOT, "pretrain: %s; %,d facts, %,d sentences over all templates; vocab %,d%n",
+                corpus.entityTypes(), corpus.facts().size(), corpus.allSentenceCount(), tokenizer.vocabSize());
+        log.printf(Locale.ROOT, "model: %d layers, hidden %d, heads %d/%d kv, intermediate %d, %,d parameters%n",
+                config.numHiddenLayers(), config.hiddenSize(), config.numAttentionHeads(),
+                config.numKeyValueHeads(), config.intermediateSize(), config.parameterCount());
+        log.printf(Locale.ROOT, "training: %d epochs x %,d steps (batch %d, %d template(s) per fact), lr %.1e %s,"
+                + " %s threads%n", options.epochs(), task.stepsPerEpoch(), options.batchSize(),
+                options.templatesPerFact(), options.lr(), options.schedule(), engine.intraOpThreads());
+    }
+
+    /** Writes the model folder beside {@code out}, probes its knowledge, then moves it into place. */
+    private KnowledgeReport finish(Path out, Path partial, TrainStep step, LlamaConfig config,
+            Map<String, Object> settings, TrainLoop.Result r, List<Double> epochLosses, KnowledgeCorpus corpus,
+            OrtEngine engine) throws IOException, OrtException {
+        Path staging = out.resolveSibling("." + out.getFileName() + ".tmp-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        try {
+            writeModel(staging, partial, step, config, settings, r.stepsDone(), r.seconds(), epochLosses);
+            KnowledgeReport report;
+            try (HfModel model = HfModel.open(staging);
+                    KnowledgeProbe probe = KnowledgeProbe.open(model, engine)) {
+                long r0 = System.nanoTime();
+                report = KnowledgeReport.evaluate(probe, corpus, log);
+                log.printf(Locale.ROOT, "knowledge report: %,d sentences in %.1f s%n",
+                        corpus.allSentenceCount(), (System.nanoTime() - r0) / 1e9);
+            }
+            report = new KnowledgeReport(out.toString(), entitiesOf(corpus), report.attributes());
+            report.write(staging);
+            install(staging, out);
+            deleteTree(partial);
+            return report;
+        } finally {
+            if (Files.exists(staging)) {
+                deleteTree(staging);
             }
         }
     }
@@ -348,50 +285,6 @@ public final class KnowledgeTrainer {
             throw BadInputException.file(partial.resolve(RUN_FILE), "--resume needs the settings of the interrupted "
                     + "run; they differ: " + String.join(", ", diffs));
         }
-    }
-
-    /**
-     * Batches of one epoch: its sentences shuffled (seed, epoch), grouped by length within windows of
-     * 32 batches (less padding), and the batches shuffled again.
-     */
-    private List<List<LabeledExample>> epochBatches(KnowledgeCorpus corpus, HfTokenizer tokenizer, int epoch) {
-        List<KnowledgeCorpus.Sentence> sentences = new ArrayList<>(corpus.epoch(options.seed(), epoch,
-                options.templatesPerFact()));
-        Random random = new Random(options.seed() * 0x9E3779B97F4A7C15L + epoch);
-        Collections.shuffle(sentences, random);
-        List<LabeledExample> examples = LabeledExample.tokenize(tokenizer,
-                sentences.stream().map(KnowledgeCorpus.Sentence::prompt).toList(),
-                sentences.stream().map(KnowledgeCorpus.Sentence::value).toList(), 0, true);
-        long unk = WordLevelTokenizerBuilder.UNK_ID;
-        for (LabeledExample e : examples) {
-            for (long id : e.ids()) {
-                if (id == unk) {
-                    throw new IllegalStateException("pretrain: a training sentence has an unknown token: "
-                            + tokenizer.decode(e.ids()));
-                }
-            }
-        }
-        int b = options.batchSize();
-        int window = b * 32;
-        List<List<LabeledExample>> batches = new ArrayList<>();
-        for (int start = 0; start < examples.size(); start += window) {
-            List<LabeledExample> w = new ArrayList<>(examples.subList(start, Math.min(examples.size(), start + window)));
-            w.sort(Comparator.comparingInt(LabeledExample::length));
-            for (int i = 0; i < w.size(); i += b) {
-                batches.add(List.copyOf(w.subList(i, Math.min(w.size(), i + b))));
-            }
-        }
-        Collections.shuffle(batches, random);
-        return batches;
-    }
-
-    private void progress(int epoch, long step, long total, long stopAt, double loss, double accuracy, double lr,
-            long tokens, long stepsHere, long nanos) {
-        double seconds = nanos / 1e9;
-        double eta = stepsHere == 0 ? 0 : (stopAt - step) * seconds / stepsHere;
-        log.printf(Locale.ROOT, "epoch %d/%d  step %,d/%,d  loss %.4f  acc %.3f  lr %.2e  %,.0f tok/s  ETA %s%n",
-                epoch + 1, options.epochs(), step, total, loss, accuracy, lr, tokens / Math.max(1e-9, seconds),
-                TrainingProgress.duration(eta));
     }
 
     // ---------------------------------------------------------------- output folder

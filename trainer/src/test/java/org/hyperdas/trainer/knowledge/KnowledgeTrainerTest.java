@@ -27,6 +27,10 @@ import org.hyperdas.runtime.hf.HfModel;
 import org.hyperdas.runtime.ort.OrtEngine;
 import org.hyperdas.runtime.safetensors.SafetensorsFile;
 import org.hyperdas.trainer.CacheDirs;
+import org.hyperdas.trainer.InterventionRunner;
+import org.hyperdas.trainer.KnowledgeFilter;
+import org.hyperdas.trainer.PairSet;
+import org.hyperdas.trainer.TargetModel;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -160,6 +164,38 @@ class KnowledgeTrainerTest {
         assertTrue(saved.covers(foreign));
         assertFalse(saved.covers(unknownEntity));
         assertFalse(saved.knowsIt().test(unknownEntity));
+    }
+
+    @Test
+    void theRunsKnowledgeFilterAgreesWithTheScorersAnswerPairByPair() throws Exception {
+        RavelDataset ds = RavelLoader.load(ravel, TYPE);
+        List<Pair> pairs = new java.util.ArrayList<>();
+        for (String attribute : List.of("Color", "Texture")) {
+            for (Template t : ds.templates(attribute)) {
+                for (int i = 0; i < ENTITIES; i++) {
+                    Entity base = ds.entities().get(i);
+                    Entity source = ds.entities().get((i + 1) % ENTITIES);
+                    pairs.add(new Pair(TYPE, attribute, attribute, attribute, PairKind.CAUSE, "train", t.text(),
+                            base.name(), t.text(), source.name(), Pair.instruction(base.name(), source.name(), attribute),
+                            base.value(attribute), source.value(attribute), source.value(attribute), true));
+                }
+            }
+        }
+        try (TargetModel target = TargetModel.open(first.modelFolder(), OrtEngine.cpu());
+                InterventionRunner plain = InterventionRunner.open(target, InterventionRunner.Kind.PLAIN, 0, false)) {
+            List<Pair> filtered = KnowledgeFilter.apply(target, new PairSet(pairs), 8, System.err).pairs().pairs();
+            List<Pair> verify = pairs.stream().map(p -> new Pair(p.entityType(), p.attribute(), p.baseAttribute(),
+                    p.sourceAttribute(), p.kind(), p.split(), p.baseTemplate(), p.sourceEntity(), p.sourceTemplate(),
+                    p.sourceEntity(), p.instruction(), p.baseLabel(), p.counterfactualLabel(), p.expectedLabel(), true))
+                    .toList();
+            List<org.hyperdas.evaluation.scoring.Outcome> scored = plain.evaluate(verify, null, 0, 8);
+            int known = 0;
+            for (int i = 0; i < pairs.size(); i++) {
+                assertEquals(scored.get(i).correct(), filtered.get(i).knowsIt(), pairs.get(i).verifyPrompt());
+                known += filtered.get(i).knowsIt() ? 1 : 0;
+            }
+            assertTrue(known > 0 && known < pairs.size(), "a mix of known and unknown facts: " + known);
+        }
     }
 
     @Test

@@ -1,0 +1,54 @@
+package org.hyperdas.trainer.hyperdas;
+
+import org.hyperdas.runtime.BadInputException;
+
+/**
+ * The training-loop settings of a HyperDAS run (the architecture and optimizer are in
+ * {@link org.hyperdas.graphs.hyperdas.HyperDasConfig}).
+ *
+ * @param epochs passes over the training pairs [3]
+ * @param batchSize examples per optimizer step [16]
+ * @param warmupSteps learning-rate warm-up steps, or null for 10% of the steps
+ * @param sparsityWarmup fraction of the steps at the start with sparsity weight 0 [0.5]
+ * @param sparsityStart sparsity weight right after the warm-up [0.15]
+ * @param sparsityEnd sparsity weight at the last step [1.5]
+ */
+public record HyperDasTraining(int epochs, int batchSize, Integer warmupSteps, double sparsityWarmup,
+        double sparsityStart, double sparsityEnd) {
+    public HyperDasTraining {
+        if (epochs < 1 || batchSize < 1 || (warmupSteps != null && warmupSteps < 0)) {
+            throw new BadInputException("HyperDAS training: expected epochs >= 1, batch size >= 1, warm-up >= 0;"
+                    + " got " + epochs + ", " + batchSize + ", " + warmupSteps);
+        }
+        if (!(sparsityWarmup >= 0 && sparsityWarmup <= 1) || !(sparsityStart >= 0) || !(sparsityEnd >= 0)) {
+            throw new BadInputException("--sparsity: expected a warm-up fraction in [0, 1] and weights >= 0, got "
+                    + sparsityWarmup + "," + sparsityStart + "," + sparsityEnd);
+        }
+    }
+
+    /**
+     * The sparsity-penalty weight for the step taken after {@code completedSteps} of
+     * {@code totalSteps}: 0 during the first {@code floor(sparsityWarmup * totalSteps)} steps, then
+     * linear from {@link #sparsityStart} (first step after the warm-up) to {@link #sparsityEnd}
+     * (last step, {@code totalSteps - 1}); fed as the {@code sparsity_weight} input.
+     * (This is HYPERDAS.md's "ramping linearly 0.15 -&gt; 1.5 after a 50% warm-up at 0". The public
+     * reference script instead zeroes the first part of one linspace(start, end) over the whole
+     * run, so its weight jumps to about the midpoint when the warm-up ends.)
+     */
+    public double sparsityWeight(long completedSteps, long totalSteps) {
+        if (totalSteps <= 0 || completedSteps < 0) {
+            throw new IllegalArgumentException("need totalSteps > 0 and completedSteps >= 0, got " + completedSteps
+                    + " of " + totalSteps);
+        }
+        long warmup = (long) Math.floor(sparsityWarmup * totalSteps);
+        if (completedSteps < warmup) {
+            return 0;
+        }
+        long ramp = totalSteps - 1 - warmup;
+        if (ramp <= 0) {
+            return sparsityEnd;
+        }
+        double t = Math.min(1.0, (double) (completedSteps - warmup) / ramp);
+        return sparsityStart + (sparsityEnd - sparsityStart) * t;
+    }
+}

@@ -1,0 +1,74 @@
+package org.hyperdas.trainer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.hyperdas.graphs.hyperdas.HyperDasConfig;
+import org.hyperdas.runtime.BadInputException;
+import org.hyperdas.runtime.hf.LlamaConfig;
+import org.hyperdas.trainer.hyperdas.HyperDasTraining;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The one size rule and the defaults it picks: the knowledge model's size gets the settings tuned
+ * on it, Llama3-8B's the papers'; overrides replace only what they set; the sparsity ramp.
+ */
+class TargetDefaultsTest {
+    private static final LlamaConfig SMALL = LlamaConfig.builder().hiddenSize(64).intermediateSize(256)
+            .numHiddenLayers(4).numAttentionHeads(4).numKeyValueHeads(4).vocabSize(1000).build();
+    private static final LlamaConfig MID = LlamaConfig.builder().hiddenSize(2047).intermediateSize(4096)
+            .numHiddenLayers(24).numAttentionHeads(23).numKeyValueHeads(23).vocabSize(1000).build();
+    private static final LlamaConfig LARGE = LlamaConfig.builder().hiddenSize(4096).intermediateSize(14336)
+            .numHiddenLayers(32).numAttentionHeads(32).numKeyValueHeads(8).vocabSize(128256).build();
+
+    @Test
+    void oneSizeRuleFromHiddenSize2048() {
+        assertFalse(TargetDefaults.isLarge(SMALL));
+        assertFalse(TargetDefaults.isLarge(MID));
+        assertTrue(TargetDefaults.isLarge(LARGE));
+    }
+
+    @Test
+    void baselinesUseTheSweptLayerOnSmallTargetsAndTheMiddleBlockOnLargeOnes() {
+        MethodOptions small = TargetDefaults.baseline(SMALL, 5);
+        assertEquals(new MethodOptions(1, 16, 300, 32, 64, 3e-2, 20, 5), small);
+        MethodOptions large = TargetDefaults.baseline(LARGE, 5);
+        assertEquals(16, large.layer());
+        assertEquals(16, large.k());
+    }
+
+    @Test
+    void hyperdasSmallTargetsGetTheRetunedSettingsAndLargeOnesThePapers() {
+        HyperDasConfig reference = HyperDasConfig.reference(SMALL);
+        assertEquals(reference.withLearningRates(1e-3, 3e-2).withLossWeights(3.5, 2.5), TargetDefaults.hyperdas(SMALL),
+                "only learning rates and loss weights differ from the reference");
+        assertEquals(new HyperDasTraining(5, 16, null, 0.1, 0.15, 1.5), TargetDefaults.hyperdasTraining(SMALL));
+        assertEquals(HyperDasConfig.reference(LARGE), TargetDefaults.hyperdas(LARGE));
+        assertEquals(new HyperDasTraining(3, 16, null, 0.5, 0.15, 1.5), TargetDefaults.hyperdasTraining(LARGE));
+    }
+
+    @Test
+    void overridesReplaceOnlyWhatTheySet() {
+        MethodOverrides o = new MethodOverrides(2, null, 7, null, null, 0.5, null, 9, null, 4, null, null, null);
+        assertEquals(List.of("--layer", "--steps", "--lr", "--epochs"), List.copyOf(o.given().keySet()));
+        assertEquals(new MethodOptions(2, 16, 7, 32, 64, 0.5, 20, 9), o.onto(TargetDefaults.baseline(SMALL, 0)));
+        MethodOverrides companion = o.forCompanion(new MethodOptions(3, 8, 0, 16, 12, 1e-3, 0, 9));
+        assertEquals(new MethodOverrides(3, 8, 7, null, 12, null, null, 9, null, null, null, null, null), companion);
+    }
+
+    @Test
+    void sparsityWeightIsZeroThroughTheWarmupThenRampsLinearly() {
+        HyperDasTraining t = new HyperDasTraining(3, 16, null, 0.5, 0.15, 1.5);
+        assertEquals(0.0, t.sparsityWeight(0, 100));
+        assertEquals(0.0, t.sparsityWeight(49, 100));
+        assertEquals(0.15, t.sparsityWeight(50, 100), 1e-12);
+        assertEquals(0.15 + 1.35 * 24 / 49, t.sparsityWeight(74, 100), 1e-12);
+        assertEquals(1.5, t.sparsityWeight(99, 100), 1e-12);
+        assertEquals(1.5, t.sparsityWeight(150, 100), 1e-12);
+        assertEquals(1.5, t.sparsityWeight(0, 1), 1e-12);
+        assertThrows(BadInputException.class, () -> new HyperDasTraining(3, 16, null, 1.5, 0.15, 1.5));
+    }
+}
