@@ -1,5 +1,6 @@
 package org.hyperdas.trainer;
 
+import org.hyperdas.runtime.feeds.FeedSchema;
 import ai.onnxruntime.OrtException;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -15,7 +16,7 @@ import org.hyperdas.trainer.knowledge.KnowledgeProbe;
  * RAVEL's "the model knows it" filter: a pair is kept when the target model, without any
  * intervention, already gives the pair's expected label on its verify prompt (the one knowledge
  * check, {@link KnowledgeProbe}: teacher forced, first
- * {@value org.hyperdas.graphs.intervention.InterventionGraph#SCORED_LABEL_TOKENS} label tokens): the base template filled with the SOURCE entity for a cause pair (the
+ * {@value org.hyperdas.graphs.intervention.FeedSchema#SCORED_LABEL_TOKENS} label tokens): the base template filled with the SOURCE entity for a cause pair (the
  * value the intervention should carry over), the base prompt for an isolate pair. Identical verify
  * texts are run once.
  */

@@ -1,8 +1,8 @@
 package org.hyperdas.graphs.hyperdas;
 
+import org.hyperdas.runtime.feeds.FeedSchema;
 import java.util.function.Consumer;
 import org.hyperdas.graphs.GraphBuildException;
-import org.hyperdas.graphs.intervention.InterventionGraph;
 import org.hyperdas.runtime.hf.LlamaConfig;
 
 /**
@@ -39,7 +39,7 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * @param selfClamp one-to-one mode: the SELF row's weight is raised to at least this before the
  *     column argmax [0.1]
  * @param accuracyTokens how many leading label tokens must all be right for an example to count
- *     as correct [{@value InterventionGraph#SCORED_LABEL_TOKENS}, RAVEL's scoring]
+ *     as correct [{@value FeedSchema#SCORED_LABEL_TOKENS}, RAVEL's scoring]
  * @param seed seed of the random initialisation of the new parameters
  */
 public record HyperDasConfig(
@@ -101,7 +101,7 @@ public record HyperDasConfig(
         int k = Math.max(1, Math.min(128, target.hiddenSize() / 4));
         return new HyperDasConfig(n / 2, k, Math.min(2, n), target.numAttentionHeads(), target.intermediateSize(),
                 0.02, 3.5, 0.5, 4e-5, 0.01, 1e-3, 0.0, 4.0, 0.9, 0.999, 1e-8, 0.1,
-                InterventionGraph.SCORED_LABEL_TOKENS, 0);
+                FeedSchema.SCORED_LABEL_TOKENS, 0);
     }
 
     /** Checks the sizes against the target: L in 0..n, N in 1..n, k &lt;= hidden. */

@@ -1,5 +1,6 @@
 package org.hyperdas.trainer.das;
 
+import org.hyperdas.runtime.feeds.FeedSchema;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.io.IOException;
@@ -37,7 +38,7 @@ import org.hyperdas.trainer.TrainLoop;
  * construction ({@link OrthogonalSubspace}); the result reports |R^T R - I|.
  */
 public final class DasTrainer implements AutoCloseable {
-    /** Name of the training accuracy metric (first {@value org.hyperdas.graphs.intervention.InterventionGraph#SCORED_LABEL_TOKENS} label tokens right). */
+    /** Name of the training accuracy metric (first {@value org.hyperdas.graphs.intervention.FeedSchema#SCORED_LABEL_TOKENS} label tokens right). */
     public static final String ACCURACY = "accuracy";
 
     /**

@@ -1,11 +1,11 @@
 package org.hyperdas.trainer.knowledge;
 
+import org.hyperdas.runtime.feeds.FeedSchema;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.hyperdas.graphs.intervention.InterventionGraph;
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.Graph;
 import org.hyperdas.graphs.Shape;
@@ -31,11 +31,11 @@ import org.hyperdas.runtime.hf.LlamaConfig;
 public final class KnowledgeGraphs {
     /**
      * Scalar output of the training step: share of examples whose first
-     * {@value InterventionGraph#SCORED_LABEL_TOKENS} label tokens are right.
+     * {@value FeedSchema#SCORED_LABEL_TOKENS} label tokens are right.
      */
     public static final String ACCURACY = "accuracy";
     /**
-     * Probe output, int64 [batch]: 1 when the first {@value InterventionGraph#SCORED_LABEL_TOKENS}
+     * Probe output, int64 [batch]: 1 when the first {@value FeedSchema#SCORED_LABEL_TOKENS}
      * label tokens are all predicted.
      */
     public static final String FIRST_K_CORRECT = "first_k_correct";
@@ -53,7 +53,7 @@ public final class KnowledgeGraphs {
         Value residual = llama.blocks(0, config.numHiddenLayers(), llama.embed(ids), llama.context(mask));
         Value atLabels = TokenPositions.gather(residual, positions); // [batch, L, hidden]
         Value logits = llama.lmHead(llama.finalNorm(atLabels));
-        return CrossEntropy.ofLabelLogits(logits, labels, labelMask, exampleWeights, InterventionGraph.SCORED_LABEL_TOKENS);
+        return CrossEntropy.ofLabelLogits(logits, labels, labelMask, exampleWeights, FeedSchema.SCORED_LABEL_TOKENS);
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.hyperdas.trainer.knowledge;
 
+import org.hyperdas.runtime.feeds.FeedSchema;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
-import org.hyperdas.graphs.intervention.InterventionGraph;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.graphs.llama.LlamaWeights;
 import org.hyperdas.runtime.hf.HfModel;
@@ -26,7 +26,7 @@ import org.hyperdas.trainer.TargetModel;
  * and the knowledge filter of a run ({@link org.hyperdas.trainer.KnowledgeFilter}) both ask it.
  * Teacher-forced, as RAVEL's scorer judges: the sequence is
  * prompt + " " + value; the model knows it when the argmax prediction at each of the first
- * {@value InterventionGraph#SCORED_LABEL_TOKENS} value tokens (all of them for shorter values) equals that token.
+ * {@value FeedSchema#SCORED_LABEL_TOKENS} value tokens (all of them for shorter values) equals that token.
  *
  * <p>Works on any Hugging Face Llama folder (the trained knowledge model, stories260K, Llama 3),
  * with the weights read in place from its safetensors files. One ONNX Runtime session, built once;
@@ -73,7 +73,7 @@ public final class KnowledgeProbe implements AutoCloseable {
     /** For each (prompt, value): whether the model predicts the value's first tokens after the prompt. */
     public boolean[] knows(List<String> prompts, List<String> values) throws OrtException {
         List<LabeledExample> examples = LabeledExample.tokenize(tokenizer, prompts, values,
-                InterventionGraph.SCORED_LABEL_TOKENS, false);
+                FeedSchema.SCORED_LABEL_TOKENS, false);
         Integer[] order = IntStream.range(0, examples.size()).boxed().toArray(Integer[]::new);
         java.util.Arrays.sort(order, Comparator.comparingInt((Integer i) -> examples.get(i).length()));
         boolean[] out = new boolean[examples.size()];

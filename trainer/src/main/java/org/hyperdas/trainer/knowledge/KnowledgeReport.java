@@ -1,5 +1,6 @@
 package org.hyperdas.trainer.knowledge;
 
+import org.hyperdas.runtime.feeds.FeedSchema;
 import ai.onnxruntime.OrtException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Predicate;
-import org.hyperdas.graphs.intervention.InterventionGraph;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.pairs.PairKind;
 import org.hyperdas.evaluation.ravel.Entity;
@@ -250,7 +250,7 @@ public final class KnowledgeReport {
                             quote(worst.template()))));
         }
         sb.append(String.format(Locale.ROOT, "mean over %d attributes: %.2f%% (teacher-forced, first %d value tokens)%n",
-                attributes.size(), 100 * meanAccuracy(), InterventionGraph.SCORED_LABEL_TOKENS));
+                attributes.size(), 100 * meanAccuracy(), FeedSchema.SCORED_LABEL_TOKENS));
         return sb.toString();
     }
 
@@ -265,7 +265,7 @@ public final class KnowledgeReport {
     public String toJson() {
         ObjectNode root = JSON.createObjectNode();
         root.put("model", model);
-        root.put("first_k", InterventionGraph.SCORED_LABEL_TOKENS);
+        root.put("first_k", FeedSchema.SCORED_LABEL_TOKENS);
         root.put("mean_accuracy", meanAccuracy());
         ArrayNode types = root.putArray("entity_types");
         for (Map.Entry<String, List<String>> e : entities.entrySet()) {
