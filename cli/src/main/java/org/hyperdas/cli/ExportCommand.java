@@ -14,7 +14,7 @@ import org.hyperdas.export.ExportedModel;
 import org.hyperdas.export.Exporter;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.ort.OrtEngine;
-import org.hyperdas.trainer.MethodExports;
+import org.hyperdas.trainer.MethodRegistry;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -80,7 +80,7 @@ final class ExportCommand implements Callable<Integer> {
                 throw new BadInputException("--out DIR is required (or --check EXPORT_DIR to verify an existing"
                         + " export)");
             }
-            Exporter.Result r = Exporter.export(run, out, model, MethodExports.all(), System.err);
+            Exporter.Result r = Exporter.export(run, out, model, MethodRegistry.exporters(), System.err);
             ExportManifest m = r.manifest();
             o.printf(Locale.ROOT, "exported %s (layer %d%s) to %s%n", m.method(), m.layer(),
                     m.k() == null ? "" : ", k " + m.k(), r.folder());

@@ -2,6 +2,7 @@ package org.hyperdas.trainer;
 
 import java.io.PrintStream;
 import java.util.List;
+import org.hyperdas.export.MethodExporter;
 
 /**
  * An interpretability method that can be trained on RAVEL pairs and scored: {@code patching},
@@ -83,6 +84,13 @@ public interface InterventionMethod {
      */
     TrainedIntervention fit(TargetModel target, PairSet train, MethodOptions options, RunControl control,
             PrintStream progress) throws Exception;
+
+    /**
+     * How a trained run of this method becomes plain ONNX graphs ({@code hyperdas-run export});
+     * the export module's verifier then recomputes the run's predictions from them, driven by the
+     * graphs' specs, so a method's export is verified without code of its own.
+     */
+    MethodExporter exporter();
 
     /** {@link #fit(TargetModel, PairSet, MethodOptions, RunControl, PrintStream)} without checkpoints. */
     default TrainedIntervention fit(TargetModel target, PairSet train, MethodOptions options, PrintStream progress)

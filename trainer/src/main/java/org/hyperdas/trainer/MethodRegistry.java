@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.hyperdas.export.MethodExporters;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.trainer.das.DasMethod;
 import org.hyperdas.trainer.das.PatchingMethod;
@@ -36,6 +37,11 @@ public final class MethodRegistry {
     /** The registered names, in registration order. */
     public static synchronized List<String> names() {
         return new ArrayList<>(METHODS.keySet());
+    }
+
+    /** The exporters of the registered methods, in registration order ({@code hyperdas-run export}). */
+    public static synchronized MethodExporters exporters() {
+        return new MethodExporters(METHODS.values().stream().map(InterventionMethod::exporter).toList());
     }
 
     /** The method of that name. @throws BadInputException for an unknown name */

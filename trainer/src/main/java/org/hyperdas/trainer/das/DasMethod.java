@@ -9,6 +9,7 @@ import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.pairs.PairKind;
 import org.hyperdas.evaluation.pairs.PairSplit;
 import org.hyperdas.evaluation.scoring.Outcome;
+import org.hyperdas.export.MethodExporter;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.safetensors.SafetensorsWriter;
 import org.hyperdas.trainer.InterventionMethod;
@@ -134,5 +135,10 @@ public final class DasMethod implements InterventionMethod {
                 runner.close();
             }
         };
+    }
+
+    @Override
+    public MethodExporter exporter() {
+        return new DasExport(this);
     }
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.scoring.Outcome;
+import org.hyperdas.export.MethodExporter;
 import org.hyperdas.runtime.safetensors.SafetensorsWriter;
 import org.hyperdas.trainer.InterventionMethod;
 import org.hyperdas.trainer.InterventionRunner;
@@ -65,5 +66,10 @@ public final class PatchingMethod implements InterventionMethod {
                 runner.close();
             }
         };
+    }
+
+    @Override
+    public MethodExporter exporter() {
+        return new PatchingExport(this);
     }
 }

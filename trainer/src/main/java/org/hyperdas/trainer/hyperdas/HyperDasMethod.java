@@ -13,6 +13,7 @@ import java.util.Map;
 import org.hyperdas.evaluation.batch.PairBatch;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.pairs.PairKind;
+import org.hyperdas.export.MethodExporter;
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.GraphBuildException;
 import org.hyperdas.graphs.hyperdas.HyperDasConfig;
@@ -359,4 +360,9 @@ public final class HyperDasMethod implements InterventionMethod {
         return f;
     }
 
+
+    @Override
+    public MethodExporter exporter() {
+        return new HyperDasExport();
+    }
 }

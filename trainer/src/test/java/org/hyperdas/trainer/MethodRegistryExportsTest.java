@@ -11,17 +11,20 @@ import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.trainer.hyperdas.HyperDasMethod;
 import org.junit.jupiter.api.Test;
 
-/** Every method train knows can be exported, and the export names them as it always did. */
-class MethodExportsTest {
+/** Every registered method exports through its own exporter, found from the registry. */
+class MethodRegistryExportsTest {
     @Test
     void everyTrainableMethodHasAnExporter() {
-        List<String> exported = MethodExports.all().all().stream().map(MethodExporter::method).sorted().toList();
-        assertEquals(MethodRegistry.names().stream().sorted().toList(), exported);
+        List<String> exported = MethodRegistry.exporters().all().stream().map(MethodExporter::method).toList();
+        assertEquals(MethodRegistry.names(), exported);
+        for (String name : MethodRegistry.names()) {
+            assertEquals(name, MethodRegistry.get(name).exporter().method(), "the exporter of " + name);
+        }
     }
 
     @Test
     void onlyHyperDasGroupsRunsAndOnlyPatchingHasNoSubspace() {
-        for (MethodExporter e : MethodExports.all().all()) {
+        for (MethodExporter e : MethodRegistry.exporters().all()) {
             boolean hyperdas = e.method().equals(HyperDasMethod.NAME);
             assertEquals(hyperdas ? List.copyOf(HyperDasMethod.LABELS.values()) : List.of(), e.groupedRuns(),
                     e.method());
@@ -32,8 +35,8 @@ class MethodExportsTest {
     @Test
     void anUnknownMethodListsTheExportableOnes() {
         Path config = Path.of("runs", "x", "config.json");
-        BadInputException e = assertThrows(BadInputException.class, () -> MethodExports.all().find("lora", config));
-        assertTrue(e.getMessage().contains("'method': expected hyperdas, das, mdas or patching, found lora"),
+        BadInputException e = assertThrows(BadInputException.class, () -> MethodRegistry.exporters().find("lora", config));
+        assertTrue(e.getMessage().contains("'method': expected patching, das, mdas or hyperdas, found lora"),
                 e.getMessage());
     }
 }
