@@ -24,6 +24,7 @@ import org.hyperdas.graphs.intervention.DasRotation;
 import org.hyperdas.graphs.intervention.Interchange;
 import org.hyperdas.graphs.intervention.Intervention;
 import org.hyperdas.graphs.intervention.InterventionGraph;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.ort.Tensors;
 
 /**
@@ -103,23 +104,23 @@ public final class InterventionRunner implements AutoCloseable {
     public static Map<String, OnnxTensor> feeds(PairBatch b, boolean withSource, List<OnnxTensor> created)
             throws OrtException {
         Map<String, OnnxTensor> f = new HashMap<>();
-        BatchFeeds.put(f, created, InterventionGraph.BASE_IDS, b.baseIds());
-        BatchFeeds.put(f, created, InterventionGraph.BASE_MASK, b.baseMask());
-        BatchFeeds.put(f, created, InterventionGraph.LABEL_IDS, b.labelIds());
-        BatchFeeds.put(f, created, InterventionGraph.LABEL_POSITIONS, b.labelPositions());
-        BatchFeeds.put(f, created, InterventionGraph.LABEL_MASK, b.labelMask());
+        BatchFeeds.put(f, created, FeedSchema.BASE_IDS.name(), b.baseIds());
+        BatchFeeds.put(f, created, FeedSchema.BASE_MASK.name(), b.baseMask());
+        BatchFeeds.put(f, created, FeedSchema.LABEL_IDS.name(), b.labelIds());
+        BatchFeeds.put(f, created, FeedSchema.LABEL_POSITIONS.name(), b.labelPositions());
+        BatchFeeds.put(f, created, FeedSchema.LABEL_MASK.name(), b.labelMask());
         if (withSource) {
-            BatchFeeds.put(f, created, InterventionGraph.SOURCE_IDS, b.sourceIds());
-            BatchFeeds.put(f, created, InterventionGraph.SOURCE_MASK, b.sourceMask());
+            BatchFeeds.put(f, created, FeedSchema.SOURCE_IDS.name(), b.sourceIds());
+            BatchFeeds.put(f, created, FeedSchema.SOURCE_MASK.name(), b.sourceMask());
             long n = b.size();
-            f.put(InterventionGraph.BASE_POSITIONS, BatchFeeds.track(created, Tensors.tensor(b.baseEntityLast().data(), n, 1)));
-            f.put(InterventionGraph.SOURCE_POSITIONS,
+            f.put(FeedSchema.BASE_POSITIONS.name(), BatchFeeds.track(created, Tensors.tensor(b.baseEntityLast().data(), n, 1)));
+            f.put(FeedSchema.SOURCE_POSITIONS.name(),
                     BatchFeeds.track(created, Tensors.tensor(b.sourceEntityLast().data(), n, 1)));
             LongBuffer ones = Tensors.longs(n);
             for (int i = 0; i < n; i++) {
                 ones.put(i, 1);
             }
-            f.put(InterventionGraph.SITE_MASK, BatchFeeds.track(created, Tensors.tensor(ones, n, 1)));
+            f.put(FeedSchema.SITE_MASK.name(), BatchFeeds.track(created, Tensors.tensor(ones, n, 1)));
         }
         return f;
     }

@@ -67,33 +67,6 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * over the source rows (SELF excluded).
  */
 public final class HyperDasGraphs {
-    // The feeds' names as strings, kept while the trainer still feeds by them; FeedSchema defines them.
-    @Deprecated
-    public static final String BASE_IDS = FeedSchema.BASE_IDS.name();
-    @Deprecated
-    public static final String BASE_MASK = FeedSchema.BASE_MASK.name();
-    @Deprecated
-    public static final String BASE_INTERVENTION_MASK = FeedSchema.BASE_INTERVENTION_MASK.name();
-    @Deprecated
-    public static final String SOURCE_IDS = FeedSchema.SOURCE_IDS.name();
-    @Deprecated
-    public static final String SOURCE_MASK = FeedSchema.SOURCE_MASK.name();
-    @Deprecated
-    public static final String SOURCE_INTERVENTION_MASK = FeedSchema.SOURCE_INTERVENTION_MASK.name();
-    @Deprecated
-    public static final String INSTRUCTION_IDS = FeedSchema.INSTRUCTION_IDS.name();
-    @Deprecated
-    public static final String INSTRUCTION_MASK = FeedSchema.INSTRUCTION_MASK.name();
-    @Deprecated
-    public static final String LABEL_IDS = FeedSchema.LABEL_IDS.name();
-    @Deprecated
-    public static final String LABEL_MASK = FeedSchema.LABEL_MASK.name();
-    @Deprecated
-    public static final String LABEL_POSITIONS = FeedSchema.LABEL_POSITIONS.name();
-    @Deprecated
-    public static final String IS_CAUSE = FeedSchema.IS_CAUSE.name();
-    @Deprecated
-    public static final String SPARSITY_WEIGHT = FeedSchema.SPARSITY_WEIGHT.name();
 
 
     public static final String CE_LOSS = "ce_loss";

@@ -34,29 +34,6 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * makes its intervention in the same graph (declaring e.g. an R input) and calls {@link #finish}.
  */
 public final class InterventionGraph {
-    // The feeds' names as strings, kept while the trainer still feeds by them; FeedSchema defines them.
-    @Deprecated
-    public static final String BASE_IDS = FeedSchema.BASE_IDS.name();
-    @Deprecated
-    public static final String BASE_MASK = FeedSchema.BASE_MASK.name();
-    @Deprecated
-    public static final String SOURCE_IDS = FeedSchema.SOURCE_IDS.name();
-    @Deprecated
-    public static final String SOURCE_MASK = FeedSchema.SOURCE_MASK.name();
-    @Deprecated
-    public static final String BASE_POSITIONS = FeedSchema.BASE_POSITIONS.name();
-    @Deprecated
-    public static final String SOURCE_POSITIONS = FeedSchema.SOURCE_POSITIONS.name();
-    @Deprecated
-    public static final String SITE_MASK = FeedSchema.SITE_MASK.name();
-    @Deprecated
-    public static final String LABEL_IDS = FeedSchema.LABEL_IDS.name();
-    @Deprecated
-    public static final String LABEL_POSITIONS = FeedSchema.LABEL_POSITIONS.name();
-    @Deprecated
-    public static final String LABEL_MASK = FeedSchema.LABEL_MASK.name();
-    @Deprecated
-    public static final String EXAMPLE_WEIGHTS = FeedSchema.EXAMPLE_WEIGHTS.name();
     public static final String PREDICTIONS = "predictions";
     public static final String CORRECT = "first_k_correct";
     public static final String LABEL_LOGITS = "label_logits";

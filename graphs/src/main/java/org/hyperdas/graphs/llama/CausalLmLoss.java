@@ -28,12 +28,6 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * @param loss rank-0
  */
 public record CausalLmLoss(Graph graph, LlamaBuilder llama, Value logits, Value loss) {
-    /** @deprecated the feed: {@link FeedSchema#NEXT_TOKEN_LABELS}. */
-    @Deprecated
-    public static final String LABELS = FeedSchema.NEXT_TOKEN_LABELS.name();
-    /** @deprecated the feed: {@link FeedSchema#NEXT_TOKEN_LABEL_MASK}. */
-    @Deprecated
-    public static final String LABEL_MASK = FeedSchema.NEXT_TOKEN_LABEL_MASK.name();
 
     /** A float32 model. */
     public static CausalLmLoss build(LlamaConfig config) {

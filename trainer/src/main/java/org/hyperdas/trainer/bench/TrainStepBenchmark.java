@@ -25,6 +25,7 @@ import org.hyperdas.graphs.optim.AdamWConfig;
 import org.hyperdas.graphs.optim.ParamGroup;
 import org.hyperdas.graphs.optim.TrainingGraph;
 import org.hyperdas.runtime.BadInputException;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.hyperdas.runtime.ort.OrtEngine;
 import org.hyperdas.runtime.ort.Tensors;
@@ -332,8 +333,8 @@ public final class TrainStepBenchmark {
             try {
                 feeds.put(LlamaHooks.INPUT_IDS, Tensors.tensor(ids, batch, seq));
                 feeds.put(LlamaHooks.ATTENTION_MASK, Tensors.tensor(attention, batch, seq));
-                feeds.put(CausalLmLoss.LABELS, Tensors.tensor(labels, batch, seq));
-                feeds.put(CausalLmLoss.LABEL_MASK, Tensors.tensor(labelMask, batch, seq));
+                feeds.put(FeedSchema.NEXT_TOKEN_LABELS.name(), Tensors.tensor(labels, batch, seq));
+                feeds.put(FeedSchema.NEXT_TOKEN_LABEL_MASK.name(), Tensors.tensor(labelMask, batch, seq));
             } catch (OrtException | RuntimeException e) {
                 close();
                 throw e;

@@ -11,8 +11,8 @@ import org.hyperdas.evaluation.batch.Batcher;
 import org.hyperdas.evaluation.batch.PairBatch;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.pairs.PairKind;
-import org.hyperdas.graphs.intervention.InterventionGraph;
 import org.hyperdas.graphs.optim.LrSchedule;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.ort.Tensors;
 import org.hyperdas.runtime.train.StepResult;
 import org.hyperdas.runtime.train.TrainStep;
@@ -79,7 +79,7 @@ final class DasTask implements TrainTask {
         feeds.putAll(InterventionRunner.feeds(pb, true, created));
         OnnxTensor w = Tensors.tensor(weights, pb.size());
         created.add(w);
-        feeds.put(InterventionGraph.EXAMPLE_WEIGHTS, w);
+        feeds.put(FeedSchema.EXAMPLE_WEIGHTS.name(), w);
     }
 
     @Override

@@ -22,6 +22,7 @@ import org.hyperdas.graphs.hyperdas.HyperDasParameters;
 import org.hyperdas.graphs.hyperdas.SelectionMode;
 import org.hyperdas.graphs.optim.TrainingGraph;
 import org.hyperdas.runtime.BadInputException;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.train.TrainStep;
 import org.hyperdas.trainer.BatchFeeds;
 import org.hyperdas.trainer.InterventionMethod;
@@ -343,19 +344,19 @@ public final class HyperDasMethod implements InterventionMethod {
     public static Map<String, OnnxTensor> feeds(PairBatch b, boolean training, List<OnnxTensor> created)
             throws OrtException {
         Map<String, OnnxTensor> f = new HashMap<>();
-        BatchFeeds.put(f, created, HyperDasGraphs.BASE_IDS, b.baseIds());
-        BatchFeeds.put(f, created, HyperDasGraphs.BASE_MASK, b.baseMask());
-        BatchFeeds.put(f, created, HyperDasGraphs.BASE_INTERVENTION_MASK, b.baseInterventionMask());
-        BatchFeeds.put(f, created, HyperDasGraphs.SOURCE_IDS, b.sourceIds());
-        BatchFeeds.put(f, created, HyperDasGraphs.SOURCE_MASK, b.sourceMask());
-        BatchFeeds.put(f, created, HyperDasGraphs.SOURCE_INTERVENTION_MASK, b.sourceInterventionMask());
-        BatchFeeds.put(f, created, HyperDasGraphs.INSTRUCTION_IDS, b.instructionIds());
-        BatchFeeds.put(f, created, HyperDasGraphs.INSTRUCTION_MASK, b.instructionMask());
-        BatchFeeds.put(f, created, HyperDasGraphs.LABEL_IDS, b.labelIds());
-        BatchFeeds.put(f, created, HyperDasGraphs.LABEL_MASK, b.labelMask());
-        BatchFeeds.put(f, created, HyperDasGraphs.LABEL_POSITIONS, b.labelPositions());
+        BatchFeeds.put(f, created, FeedSchema.BASE_IDS.name(), b.baseIds());
+        BatchFeeds.put(f, created, FeedSchema.BASE_MASK.name(), b.baseMask());
+        BatchFeeds.put(f, created, FeedSchema.BASE_INTERVENTION_MASK.name(), b.baseInterventionMask());
+        BatchFeeds.put(f, created, FeedSchema.SOURCE_IDS.name(), b.sourceIds());
+        BatchFeeds.put(f, created, FeedSchema.SOURCE_MASK.name(), b.sourceMask());
+        BatchFeeds.put(f, created, FeedSchema.SOURCE_INTERVENTION_MASK.name(), b.sourceInterventionMask());
+        BatchFeeds.put(f, created, FeedSchema.INSTRUCTION_IDS.name(), b.instructionIds());
+        BatchFeeds.put(f, created, FeedSchema.INSTRUCTION_MASK.name(), b.instructionMask());
+        BatchFeeds.put(f, created, FeedSchema.LABEL_IDS.name(), b.labelIds());
+        BatchFeeds.put(f, created, FeedSchema.LABEL_MASK.name(), b.labelMask());
+        BatchFeeds.put(f, created, FeedSchema.LABEL_POSITIONS.name(), b.labelPositions());
         if (training) {
-            BatchFeeds.put(f, created, HyperDasGraphs.IS_CAUSE, b.isCause());
+            BatchFeeds.put(f, created, FeedSchema.IS_CAUSE.name(), b.isCause());
         }
         return f;
     }

@@ -15,6 +15,7 @@ import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import org.hyperdas.graphs.hyperdas.HyperDasGraphs;
 import org.hyperdas.graphs.optim.LrSchedule;
 import org.hyperdas.graphs.optim.TrainingGraph;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.ort.Tensors;
 import org.hyperdas.runtime.train.TrainStep;
 import org.hyperdas.trainer.TrainTask;
@@ -155,7 +156,7 @@ final class HyperDasTask implements TrainTask, AutoCloseable {
         PairBatch batch = batcher.batch(pairs);
         sparsity.put(0, (float) training.sparsityWeight(s, total));
         feeds.putAll(HyperDasMethod.feeds(batch, true, created));
-        feeds.put(HyperDasGraphs.SPARSITY_WEIGHT, sparsityTensor);
+        feeds.put(FeedSchema.SPARSITY_WEIGHT.name(), sparsityTensor);
     }
 
     @Override
