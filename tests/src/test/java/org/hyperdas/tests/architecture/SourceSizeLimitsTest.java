@@ -9,20 +9,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * The code standard's size limits over every {@code src/main/**}{@code /*.java} of the repository,
  * nothing excluded: no file over {@value #MAX_FILE_LINES} lines, no method (constructor,
  * initializer) over {@value #MAX_METHOD_LINES}.
- *
- * <p>Tagged {@value #TAG}: tests/pom.xml leaves the tag out of the default run until the files
- * still over the limits are split; run it with {@code -Dgroups=size-limits}.
  */
-@Tag(SourceSizeLimitsTest.TAG)
 class SourceSizeLimitsTest {
-    static final String TAG = "size-limits";
     static final int MAX_FILE_LINES = 450;
     static final int MAX_METHOD_LINES = 80;
 
