@@ -8,6 +8,7 @@ import org.hyperdas.evaluation.batch.PairBatch;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.feeds.Feed;
 import org.hyperdas.runtime.feeds.FeedSchema;
+import org.hyperdas.runtime.feeds.PromptFeeds;
 import org.hyperdas.runtime.hf.HfTokenizer;
 
 /**
@@ -119,14 +120,8 @@ public record InferenceInputs(long[][] baseIds, long[][] baseMask, long[][] base
      */
     public Map<Feed, long[][]> feeds() {
         Map<Feed, long[][]> m = new LinkedHashMap<>();
-        m.put(FeedSchema.BASE_IDS, baseIds);
-        m.put(FeedSchema.BASE_MASK, baseMask);
-        m.put(FeedSchema.BASE_INTERVENTION_MASK, baseInterventionMask);
-        m.put(FeedSchema.SOURCE_IDS, sourceIds);
-        m.put(FeedSchema.SOURCE_MASK, sourceMask);
-        m.put(FeedSchema.SOURCE_INTERVENTION_MASK, sourceInterventionMask);
-        m.put(FeedSchema.INSTRUCTION_IDS, instructionIds);
-        m.put(FeedSchema.INSTRUCTION_MASK, instructionMask);
+        new PromptFeeds<>(baseIds, baseMask, baseInterventionMask, sourceIds, sourceMask, sourceInterventionMask,
+                instructionIds, instructionMask).putInto(m);
         m.put(FeedSchema.BASE_POSITIONS, column(baseEntityLast));
         m.put(FeedSchema.SOURCE_POSITIONS, column(sourceEntityLast));
         m.put(FeedSchema.SITE_MASK, filled(batch(), 1));

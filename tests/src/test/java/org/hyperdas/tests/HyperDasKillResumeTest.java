@@ -1,20 +1,13 @@
 package org.hyperdas.tests;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.hyperdas.cli.HyperdasRun;
 import org.hyperdas.evaluation.scoring.RunFolder;
-import org.hyperdas.runtime.safetensors.SafetensorsFile;
 import org.hyperdas.runtime.testing.SharedData;
-import org.hyperdas.runtime.train.TrainStep;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,42 +28,17 @@ class HyperDasKillResumeTest {
                 "--out", out.toString());
     }
 
-    private static long checkpointStep(Path file) {
-        try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            return Long.parseLong(f.metadata().get(TrainStep.STEP_KEY));
-        }
-    }
-
     @Test
     void aKilledRunResumesFromItsLastCheckpointAndEndsBitIdentical(@TempDir Path dir) throws Exception {
         Path model = SharedData.require("models/stories260K");
 
         Path killed = dir.resolve("killed");
         Path checkpoint = killed.resolve("checkpoint.safetensors");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                HyperdasRun.class.getName()));
-        cmd.addAll(trainArgs(model, killed));
-        Path log = dir.resolve("child.log");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("ORT_DISABLE_TELEMETRY", "1");
-        Process child = pb.start();
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
-            while (!(Files.isRegularFile(checkpoint) && checkpointStep(checkpoint) >= CHECKPOINT_EVERY)) {
-                assertTrue(child.isAlive(), "the child ended before its first checkpoint:\n"
-                        + Files.readString(log, StandardCharsets.UTF_8));
-                assertTrue(System.nanoTime() < deadline, "no checkpoint within 240 s");
-                Thread.sleep(5);
-            }
-        } finally {
-            child.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no cleanup
-            assertTrue(child.waitFor(60, TimeUnit.SECONDS));
-        }
-        long savedAt = checkpointStep(checkpoint);
+        long savedAt = KilledTraining.killAfterCheckpoint(dir, trainArgs(model, killed), checkpoint, CHECKPOINT_EVERY,
+                "its first checkpoint");
         assertTrue(Files.notExists(killed.resolve("hyperdas-soft")), "the killed run must not have finished");
 
-        Cli.Result resumed = Cli.run(concat(trainArgs(model, killed), "--resume"));
+        Cli.Result resumed = Cli.run(KilledTraining.concat(trainArgs(model, killed), "--resume"));
         assertEquals(0, resumed.code(), resumed.err());
         String config = Files.readString(killed.resolve("hyperdas-soft").resolve(RunFolder.CONFIG));
         assertTrue(config.contains("\"resumed_at\" : " + savedAt), "resumed at the kill's last checkpoint, "
@@ -79,20 +47,9 @@ class HyperDasKillResumeTest {
         Path reference = dir.resolve("reference");
         Cli.Result uninterrupted = Cli.run(trainArgs(model, reference).toArray(String[]::new));
         assertEquals(0, uninterrupted.code(), uninterrupted.err());
-        try (SafetensorsFile a = SafetensorsFile.open(reference.resolve("hyperdas-soft").resolve(RunFolder.PARAMETERS));
-                SafetensorsFile b = SafetensorsFile.open(killed.resolve("hyperdas-soft").resolve(RunFolder.PARAMETERS))) {
-            assertEquals(a.tensors().keySet(), b.tensors().keySet());
-            for (String name : a.tensors().keySet()) {
-                assertArrayEquals(a.floatArray(name), b.floatArray(name), name);
-            }
-            System.out.printf("killed after checkpoint step %d, resumed: %d parameter tensors bit-identical to the"
-                    + " uninterrupted run%n", savedAt, a.tensors().size());
-        }
-    }
-
-    private static String[] concat(List<String> args, String... more) {
-        List<String> all = new ArrayList<>(args);
-        all.addAll(List.of(more));
-        return all.toArray(String[]::new);
+        int tensors = KilledTraining.assertSameParameters(reference.resolve("hyperdas-soft").resolve(RunFolder.PARAMETERS),
+                killed.resolve("hyperdas-soft").resolve(RunFolder.PARAMETERS));
+        System.out.printf("killed after checkpoint step %d, resumed: %d parameter tensors bit-identical to the"
+                + " uninterrupted run%n", savedAt, tensors);
     }
 }

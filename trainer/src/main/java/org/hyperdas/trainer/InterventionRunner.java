@@ -7,14 +7,11 @@ import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.hyperdas.evaluation.batch.Batcher;
 import org.hyperdas.evaluation.batch.PairBatch;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.scoring.Outcome;
@@ -164,33 +161,11 @@ public final class InterventionRunner implements AutoCloseable {
      * (less padding); {@code rotation} is R [hidden, k] for ROTATION, else null.
      */
     public List<Outcome> evaluate(List<Pair> pairs, float[] rotation, int k, int batchSize) throws OrtException {
-        Outcome[] out = new Outcome[pairs.size()];
-        Integer[] order = new Integer[pairs.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, Comparator.comparingInt((Integer i) -> Batcher.teacherForcedText(pairs.get(i)).length())
-                .thenComparingInt(i -> pairs.get(i).sourcePrompt().length()));
-        FloatBuffer r = null;
-        if (rotation != null) {
-            r = Tensors.floatsOf(rotation);
-        }
-        Batcher batcher = target.batcher(batchSize);
-        for (int start = 0; start < order.length; start += batchSize) {
-            int n = Math.min(batchSize, order.length - start);
-            List<Pair> chunk = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                chunk.add(pairs.get(order[start + i]));
-            }
-            PairBatch batch = batcher.batch(chunk);
+        FloatBuffer r = rotation == null ? null : Tensors.floatsOf(rotation);
+        return LengthSortedEvaluation.evaluate(target, pairs, batchSize, batch -> {
             BatchResult res = run(batch, r, k);
-            for (int i = 0; i < n; i++) {
-                int real = PairBatch.length(batch.labelMask(), i);
-                long[] ids = Arrays.copyOfRange(res.predictions(), i * res.labels(), i * res.labels() + real);
-                out[order[start + i]] = new Outcome(chunk.get(i), target.tokenizer().decode(ids), res.correct()[i]);
-            }
-        }
-        return Arrays.asList(out);
+            return new LengthSortedEvaluation.Predictions(res.predictions(), res.labels(), res.correct());
+        });
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.runtime.feeds.Feed;
 import org.hyperdas.runtime.feeds.FeedSchema;
+import org.hyperdas.runtime.feeds.PromptFeeds;
 
 /**
  * One batch of pairs as padded int64 tensors (right padding; masks are 1 on real tokens).
@@ -64,14 +65,8 @@ public record PairBatch(
      */
     public Map<Feed, LongTensor> feeds() {
         Map<Feed, LongTensor> m = new LinkedHashMap<>();
-        m.put(FeedSchema.BASE_IDS, baseIds);
-        m.put(FeedSchema.BASE_MASK, baseMask);
-        m.put(FeedSchema.BASE_INTERVENTION_MASK, baseInterventionMask);
-        m.put(FeedSchema.SOURCE_IDS, sourceIds);
-        m.put(FeedSchema.SOURCE_MASK, sourceMask);
-        m.put(FeedSchema.SOURCE_INTERVENTION_MASK, sourceInterventionMask);
-        m.put(FeedSchema.INSTRUCTION_IDS, instructionIds);
-        m.put(FeedSchema.INSTRUCTION_MASK, instructionMask);
+        new PromptFeeds<>(baseIds, baseMask, baseInterventionMask, sourceIds, sourceMask, sourceInterventionMask,
+                instructionIds, instructionMask).putInto(m);
         m.put(FeedSchema.LABEL_IDS, labelIds);
         m.put(FeedSchema.LABEL_MASK, labelMask);
         m.put(FeedSchema.LABEL_POSITIONS, labelPositions);

@@ -20,6 +20,7 @@ import org.hyperdas.graphs.Shape;
 import org.hyperdas.graphs.Value;
 import org.hyperdas.graphs.exec.GraphRunner;
 import org.hyperdas.graphs.llama.LlamaWeights;
+import org.hyperdas.graphs.nn.NaiveLayers;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.junit.jupiter.api.Test;
 
@@ -107,20 +108,20 @@ class HyperNetworkOracleTest {
         }
         for (int layer = 0; layer < LAYERS; layer++) {
             String p = "model.layers." + layer + ".";
-            double[] h = PlainHyperDas.rmsNorm(x, feeds.get(p + "input_layernorm.weight").toDoubles(), HIDDEN, EPS);
+            double[] h = NaiveLayers.rmsNorm(x, feeds.get(p + "input_layernorm.weight").toDoubles(), HIDDEN, EPS);
             x = PlainHyperDas.add(x, attention(feeds, p + "self_attn", h, positions, h, positions, TI,
                     (b, i, j) -> j <= i && MASK[b * TI + j] == 1));
             x = PlainHyperDas.add(x, crossAttention(feeds, p + HyperNetwork.SOURCE_CROSS, x, positions, "source", MS,
                     SOURCE_MASK));
             x = PlainHyperDas.add(x, crossAttention(feeds, p + HyperNetwork.BASE_CROSS, x, positions, "base", MB,
                     BASE_MASK));
-            double[] m = PlainHyperDas.rmsNorm(x, feeds.get(p + "post_attention_layernorm.weight").toDoubles(), HIDDEN,
+            double[] m = NaiveLayers.rmsNorm(x, feeds.get(p + "post_attention_layernorm.weight").toDoubles(), HIDDEN,
                     EPS);
-            x = PlainHyperDas.add(x, PlainHyperDas.swiGlu(m, feeds.get(p + "mlp.gate_proj.weight").toDoubles(),
+            x = PlainHyperDas.add(x, NaiveLayers.swiGlu(m, feeds.get(p + "mlp.gate_proj.weight").toDoubles(),
                     feeds.get(p + "mlp.up_proj.weight").toDoubles(), feeds.get(p + "mlp.down_proj.weight").toDoubles(),
                     HIDDEN, INTER));
         }
-        double[] states = PlainHyperDas.rmsNorm(x, feeds.get("model.norm.weight").toDoubles(), HIDDEN, EPS);
+        double[] states = NaiveLayers.rmsNorm(x, feeds.get("model.norm.weight").toDoubles(), HIDDEN, EPS);
         double[] last = new double[B * HIDDEN];
         long[] lastPosition = new long[B];
         for (int b = 0; b < B; b++) {
@@ -147,7 +148,7 @@ class HyperNetworkOracleTest {
     /** {@code o_proj(attention(q_proj(norm(x)), k_proj(memory), v_proj(memory)))}, every visible entry seen. */
     private static double[] crossAttention(Map<String, HostTensor> feeds, String module, double[] x, long[] positions,
             String memory, int length, long[] mask) {
-        double[] h = PlainHyperDas.rmsNorm(x, feeds.get(module + "_layernorm.weight").toDoubles(), HIDDEN, EPS);
+        double[] h = NaiveLayers.rmsNorm(x, feeds.get(module + "_layernorm.weight").toDoubles(), HIDDEN, EPS);
         double[] states = feeds.get(memory + "_states").toDoubles();
         long[] keyPositions = feeds.get(memory + "_positions").toLongs();
         return attention(feeds, module, h, positions, states, keyPositions, length,
@@ -170,7 +171,7 @@ class HyperNetworkOracleTest {
 
     private static double[] project(Map<String, HostTensor> feeds, String name, double[] x, int in, int out) {
         HostTensor bias = feeds.get(name + ".bias");
-        return PlainHyperDas.linear(x, feeds.get(name + ".weight").toDoubles(), bias == null ? null : bias.toDoubles(),
+        return NaiveLayers.linear(x, feeds.get(name + ".weight").toDoubles(), bias == null ? null : bias.toDoubles(),
                 in, out);
     }
 }

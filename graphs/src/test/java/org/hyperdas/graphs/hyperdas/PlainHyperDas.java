@@ -6,10 +6,12 @@ import java.util.Random;
 import org.hyperdas.graphs.Graph;
 import org.hyperdas.graphs.HostTensor;
 import org.hyperdas.graphs.Value;
+import org.hyperdas.graphs.nn.NaiveLayers;
 
 /**
  * Plain-Java building blocks for the HyperDAS forward oracles, written from HYPERDAS.md and the
  * Llama math with loops over flat row-major double arrays; nothing here calls the graph builders.
+ * Norm, linear, SwiGLU and the attention softmax come from {@link NaiveLayers}, the layer oracle.
  */
 final class PlainHyperDas {
     private PlainHyperDas() {
@@ -19,38 +21,6 @@ final class PlainHyperDas {
     @FunctionalInterface
     interface Sees {
         boolean test(int b, int i, int j);
-    }
-
-    /** x [rows, d] scaled by 1 / sqrt(mean(x^2) + eps) and w. */
-    static double[] rmsNorm(double[] x, double[] w, int d, double eps) {
-        double[] y = new double[x.length];
-        for (int r = 0; r < x.length / d; r++) {
-            double ss = 0;
-            for (int i = 0; i < d; i++) {
-                ss += x[r * d + i] * x[r * d + i];
-            }
-            double scale = 1 / Math.sqrt(ss / d + eps);
-            for (int i = 0; i < d; i++) {
-                y[r * d + i] = x[r * d + i] * scale * w[i];
-            }
-        }
-        return y;
-    }
-
-    /** x [rows, in] times W^T for a torch-layout W [out, in], plus bias [out] when not null. */
-    static double[] linear(double[] x, double[] w, double[] bias, int in, int out) {
-        int rows = x.length / in;
-        double[] y = new double[rows * out];
-        for (int r = 0; r < rows; r++) {
-            for (int o = 0; o < out; o++) {
-                double s = bias == null ? 0 : bias[o];
-                for (int i = 0; i < in; i++) {
-                    s += w[o * in + i] * x[r * in + i];
-                }
-                y[r * out + o] = s;
-            }
-        }
-        return y;
     }
 
     /** Each row x / |x| (rows of zeros stay zero). */
@@ -105,8 +75,6 @@ final class PlainHyperDas {
                 int kh = h / group;
                 for (int i = 0; i < nq; i++) {
                     double[] p = new double[nk];
-                    double max = Double.NEGATIVE_INFINITY;
-                    boolean any = false;
                     for (int j = 0; j < nk; j++) {
                         if (!sees.test(b, i, j)) {
                             p[j] = Double.NaN;
@@ -117,18 +85,12 @@ final class PlainHyperDas {
                             s += q[((b * nq + i) * heads + h) * hd + e] * k[((b * nk + j) * kvHeads + kh) * hd + e];
                         }
                         p[j] = s / Math.sqrt(hd);
-                        max = Math.max(max, p[j]);
-                        any = true;
                     }
-                    double total = 0;
-                    for (int j = 0; j < nk; j++) {
-                        p[j] = !any ? 1 : Double.isNaN(p[j]) ? 0 : Math.exp(p[j] - max);
-                        total += p[j];
-                    }
+                    double[] weights = NaiveLayers.attentionWeights(p);
                     for (int e = 0; e < hd; e++) {
                         double s = 0;
                         for (int j = 0; j < nk; j++) {
-                            s += p[j] / total * v[((b * nk + j) * kvHeads + kh) * hd + e];
+                            s += weights[j] * v[((b * nk + j) * kvHeads + kh) * hd + e];
                         }
                         out[((b * nq + i) * heads + h) * hd + e] = s;
                     }
@@ -136,16 +98,6 @@ final class PlainHyperDas {
             }
         }
         return out;
-    }
-
-    /** silu(x W_gate^T) * (x W_up^T), then W_down. */
-    static double[] swiGlu(double[] x, double[] gate, double[] up, double[] down, int hidden, int inter) {
-        double[] a = linear(x, gate, null, hidden, inter);
-        double[] u = linear(x, up, null, hidden, inter);
-        for (int i = 0; i < a.length; i++) {
-            a[i] = a[i] / (1 + Math.exp(-a[i])) * u[i];
-        }
-        return linear(a, down, null, inter, hidden);
     }
 
     static double[] add(double[] a, double[] b) {

@@ -15,6 +15,7 @@ import org.hyperdas.graphs.Shape;
 import org.hyperdas.graphs.Value;
 import org.hyperdas.graphs.exec.GraphRunner;
 import org.hyperdas.graphs.llama.LlamaWeights;
+import org.hyperdas.graphs.nn.NaiveLayers;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.junit.jupiter.api.Test;
 
@@ -100,9 +101,9 @@ class SelectionHeadOracleTest {
                 }
             }
             long[] keyPositions = PlainHyperDas.cumsumPositions(visible, pairs);
-            double[] keys = PlainHyperDas.rope(PlainHyperDas.linear(features, kProj, null, HIDDEN, inner), keyPositions,
+            double[] keys = PlainHyperDas.rope(NaiveLayers.linear(features, kProj, null, HIDDEN, inner), keyPositions,
                     HEADS, HEAD_DIM, THETA);
-            double[] q = PlainHyperDas.rope(PlainHyperDas.linear(PlainHyperDas.rows(lastStates, HIDDEN, b, 1), qProj,
+            double[] q = PlainHyperDas.rope(NaiveLayers.linear(PlainHyperDas.rows(lastStates, HIDDEN, b, 1), qProj,
                     null, HIDDEN, inner), new long[] {LAST_POSITION[b]}, HEADS, HEAD_DIM, THETA);
             double[] scores = new double[pairs];
             for (int p = 0; p < pairs; p++) {

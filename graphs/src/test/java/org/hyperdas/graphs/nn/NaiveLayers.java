@@ -2,14 +2,14 @@ package org.hyperdas.graphs.nn;
 
 /**
  * Plain-Java references for the layers, written from the math with loops over flat row-major
- * double arrays, independent of the graph code (no shared helpers).
+ * double arrays, independent of the graph code (no shared helpers); the HyperDAS oracles reuse them.
  */
-final class NaiveLayers {
+public final class NaiveLayers {
     private NaiveLayers() {
     }
 
-    /** x [rows, d], w [d]. */
-    static double[] rmsNorm(double[] x, double[] w, int d, double eps) {
+    /** x [rows, d] scaled by 1 / sqrt(mean(x^2) + eps) and w [d]. */
+    public static double[] rmsNorm(double[] x, double[] w, int d, double eps) {
         double[] y = new double[x.length];
         for (int r = 0; r < x.length / d; r++) {
             double ss = 0;
@@ -29,12 +29,17 @@ final class NaiveLayers {
     }
 
     /** y = x W^T with W [out, in] (torch Linear), x [rows, in]. */
-    static double[] linear(double[] x, double[] w, int in, int out) {
+    public static double[] linear(double[] x, double[] w, int in, int out) {
+        return linear(x, w, null, in, out);
+    }
+
+    /** As above, plus bias [out] when not null (the bias starts each sum). */
+    public static double[] linear(double[] x, double[] w, double[] bias, int in, int out) {
         int rows = x.length / in;
         double[] y = new double[rows * out];
         for (int r = 0; r < rows; r++) {
             for (int o = 0; o < out; o++) {
-                double s = 0;
+                double s = bias == null ? 0 : bias[o];
                 for (int i = 0; i < in; i++) {
                     s += w[o * in + i] * x[r * in + i];
                 }
@@ -44,7 +49,8 @@ final class NaiveLayers {
         return y;
     }
 
-    static double[] swiGlu(double[] x, double[] gate, double[] up, double[] down, int hidden, int inter) {
+    /** silu(x W_gate^T) * (x W_up^T), then W_down. */
+    public static double[] swiGlu(double[] x, double[] gate, double[] up, double[] down, int hidden, int inter) {
         double[] a = linear(x, gate, hidden, inter);
         double[] b = linear(x, up, hidden, inter);
         for (int i = 0; i < a.length; i++) {
@@ -97,8 +103,6 @@ final class NaiveLayers {
                 for (int i = 0; i < nq; i++) {
                     int at = nk - nq + i;
                     double[] p = new double[nk];
-                    boolean any = false;
-                    double max = Double.NEGATIVE_INFINITY;
                     for (int j = 0; j < nk; j++) {
                         if ((!causal || j <= at) && mask[b * nk + j] == 1) {
                             double s = 0;
@@ -106,21 +110,15 @@ final class NaiveLayers {
                                 s += q[((b * heads + h) * nq + i) * d + e] * k[((b * kvHeads + kh) * nk + j) * d + e];
                             }
                             p[j] = s / Math.sqrt(d);
-                            max = Math.max(max, p[j]);
-                            any = true;
                         } else {
                             p[j] = Double.NaN;
                         }
                     }
-                    double total = 0;
-                    for (int j = 0; j < nk; j++) {
-                        p[j] = !any ? 1 : Double.isNaN(p[j]) ? 0 : Math.exp(p[j] - max);
-                        total += p[j];
-                    }
+                    double[] weights = attentionWeights(p);
                     for (int e = 0; e < d; e++) {
                         double s = 0;
                         for (int j = 0; j < nk; j++) {
-                            s += p[j] / total * v[((b * kvHeads + kh) * nk + j) * d + e];
+                            s += weights[j] * v[((b * kvHeads + kh) * nk + j) * d + e];
                         }
                         out[((b * heads + h) * nq + i) * d + e] = s;
                     }
@@ -128,6 +126,31 @@ final class NaiveLayers {
             }
         }
         return out;
+    }
+
+    /**
+     * Softmax over one query's scores, where NaN marks a key the query does not see (weight 0); a
+     * query that sees no key weighs every key equally.
+     */
+    public static double[] attentionWeights(double[] scores) {
+        double max = Double.NEGATIVE_INFINITY;
+        boolean any = false;
+        for (double score : scores) {
+            if (!Double.isNaN(score)) {
+                max = Math.max(max, score);
+                any = true;
+            }
+        }
+        double[] p = new double[scores.length];
+        double total = 0;
+        for (int j = 0; j < scores.length; j++) {
+            p[j] = !any ? 1 : Double.isNaN(scores[j]) ? 0 : Math.exp(scores[j] - max);
+            total += p[j];
+        }
+        for (int j = 0; j < p.length; j++) {
+            p[j] /= total;
+        }
+        return p;
     }
 
     /** Result of {@link #crossEntropy}. */

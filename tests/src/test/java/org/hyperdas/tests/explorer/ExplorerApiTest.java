@@ -27,6 +27,7 @@ import org.hyperdas.runtime.ort.OrtEngine;
 import org.hyperdas.export.ExportedModel;
 import org.hyperdas.export.InferenceInputs;
 import org.hyperdas.export.PortableInference;
+import org.hyperdas.tests.export.ExportFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,14 +41,14 @@ import org.junit.jupiter.api.Test;
 class ExplorerApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static ExplorerFixture.Runs runs;
+    private static ExportFixture.Runs runs;
     private static ExplorerServer hyperdas;
     private static ExplorerServer mdas;
     private static Pair pair;
 
     @BeforeAll
     static void start() throws Exception {
-        runs = ExplorerFixture.get();
+        runs = ExportFixture.get();
         hyperdas = ExplorerFixture.serve(runs.hyperdasExport(), runs.hyperdasRun());
         mdas = ExplorerFixture.serve(runs.mdasExport(), runs.mdasRun());
         pair = ExplorerFixture.causePair(runs.hyperdasRun().resolve("hyperdas-soft"));

@@ -19,6 +19,7 @@ import org.hyperdas.runtime.ort.OrtEngine;
 import org.hyperdas.export.ExportedModel;
 import org.hyperdas.export.InferenceInputs;
 import org.hyperdas.export.PortableInference;
+import org.hyperdas.tests.export.ExportFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,14 +39,14 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * screenshot under target/screenshots/.
  */
 class ExplorerBrowserTest {
-    private static ExplorerFixture.Runs runs;
+    private static ExportFixture.Runs runs;
     private static ExplorerServer hyperdas;
     private WebDriver driver;
 
     @BeforeAll
     static void start() throws Exception {
         Browser.requireAvailable();
-        runs = ExplorerFixture.get();
+        runs = ExportFixture.get();
         hyperdas = ExplorerFixture.serve(runs.hyperdasExport(), runs.hyperdasRun());
     }
 

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.hyperdas.cli.HyperdasRun;
+import org.hyperdas.tests.export.ExportFixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +31,7 @@ class ServeCliTest {
 
     @Test
     void servePrintsTheLoopbackUrlOfTheChosenPortAndAnswersThere() throws Exception {
-        ExplorerFixture.Runs runs = ExplorerFixture.get();
+        ExportFixture.Runs runs = ExportFixture.get();
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 HyperdasRun.class.getName(), "serve", "--export", runs.hyperdasExport().toString(), "--run",
@@ -67,15 +68,15 @@ class ServeCliTest {
 
     @Test
     void aBadExportOrPortExitsWithTwo(@TempDir Path dir) throws Exception {
-        ExplorerFixture.Result r = ExplorerFixture.cli("serve", "--export", dir.resolve("nothing").toString(),
+        ExportFixture.Result r = ExportFixture.cli("serve", "--export", dir.resolve("nothing").toString(),
                 "--port", "0");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("no such export folder"), r.err());
-        r = ExplorerFixture.cli("serve", "--export", ExplorerFixture.get().hyperdasExport().toString(), "--port",
+        r = ExportFixture.cli("serve", "--export", ExportFixture.get().hyperdasExport().toString(), "--port",
                 "70000");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--port: expected 0 (any free port) to 65535, found 70000"), r.err());
-        r = ExplorerFixture.cli("serve", "--export", ExplorerFixture.get().hyperdasExport().toString(), "--run",
+        r = ExportFixture.cli("serve", "--export", ExportFixture.get().hyperdasExport().toString(), "--run",
                 dir.toString(), "--port", "0");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--run expects a folder written by hyperdas-run train"), r.err());

@@ -20,16 +20,17 @@ import org.hyperdas.tests.knowledge.KnowledgeCli;
  * shared by the export tests: a 2-layer Llama (hidden 32) with a word-level tokenizer, pretrained
  * for a few seconds on the facts of 16 embedded cities, so prompts, entities and labels are real
  * tokens and the model answers some pairs right; trained through the CLI on a handful of city pairs
- * (no knowledge filter: every pair is scored, some correct, most cause pairs wrong).
+ * (no knowledge filter: every pair is scored, some correct, most cause pairs wrong). The explorer
+ * tests serve the same runs and exports.
  */
-final class ExportFixture {
+public final class ExportFixture {
     /** The trained runs and their exports. */
-    record Runs(Path root, Path model, Path hyperdasRun, Path mdasRun, Path patchingRun, Path hyperdasExport,
+    public record Runs(Path root, Path model, Path hyperdasRun, Path mdasRun, Path patchingRun, Path hyperdasExport,
             Path mdasExport, Path patchingExport, String exportOut) {
     }
 
     /** What the CLI printed and returned. */
-    record Result(int code, String out, String err) {
+    public record Result(int code, String out, String err) {
     }
 
     /** Cities of the tiny RAVEL folder, besides Paris and Tokyo. */
@@ -40,14 +41,14 @@ final class ExportFixture {
     private ExportFixture() {
     }
 
-    static Result cli(String... args) {
+    public static Result cli(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = HyperdasRun.execute(args, new PrintWriter(out), new PrintWriter(err));
         return new Result(code, out.toString(), err.toString());
     }
 
-    static synchronized Runs get() throws IOException {
+    public static synchronized Runs get() throws IOException {
         if (runs == null) {
             runs = make();
         }

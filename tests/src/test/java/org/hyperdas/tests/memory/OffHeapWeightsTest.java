@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,17 +30,29 @@ class OffHeapWeightsTest {
     record Probe(long heapPeak, long rssPeakKb, String log) {}
 
     static Probe probe(Path folder, Path tmp) throws Exception {
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                CHILD_HEAP, "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                OffHeapWeightsProbe.class.getName(), folder.toString());
-        Path log = Files.createTempFile(tmp, "probe", ".log");
+        String text = runChild(tmp, "probe", List.of(CHILD_HEAP), OffHeapWeightsProbe.class, folder);
+        return new Probe(number(text, "peak-heap-bytes"), number(text, "peak-rss-kb"), text);
+    }
+
+    /**
+     * Runs {@code main} on the model folder in a child JVM with {@code jvmFlags}, asserts it exits
+     * 0 within 300 s, and returns what it printed (kept in a {@code logPrefix} file under tmp).
+     */
+    private static String runChild(Path tmp, String logPrefix, List<String> jvmFlags, Class<?> main, Path folder)
+            throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmFlags);
+        cmd.addAll(List.of("--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                main.getName(), folder.toString()));
+        Path log = Files.createTempFile(tmp, logPrefix, ".log");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("ORT_DISABLE_TELEMETRY", "1");
         Process p = pb.start();
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), "child JVM did not finish");
         String text = Files.readString(log, StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), text);
-        return new Probe(number(text, "peak-heap-bytes"), number(text, "peak-rss-kb"), text);
+        return text;
     }
 
     private static long number(String text, String key) {
@@ -57,17 +70,8 @@ class OffHeapWeightsTest {
     }
 
     static HeapGrowth heapGrowth(Path folder, Path tmp) throws Exception {
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"),
-                WeightsHeapGrowthProbe.class.getName(), folder.toString());
-        Path log = Files.createTempFile(tmp, "heap-growth", ".log");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("ORT_DISABLE_TELEMETRY", "1");
-        Process p = pb.start();
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "child JVM did not finish");
-        String text = Files.readString(log, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), text);
+        String text = runChild(tmp, "heap-growth", List.of("-Xmx256m", "-XX:+UseSerialGC"),
+                WeightsHeapGrowthProbe.class, folder);
         Map<String, Long> allocated = new LinkedHashMap<>();
         Map<String, Long> peakGrowth = new LinkedHashMap<>();
         for (String mode : WeightsHeapGrowthProbe.MODES) {

@@ -11,12 +11,9 @@ import org.hyperdas.export.MethodExporter;
 import org.hyperdas.export.RunSettings;
 import org.hyperdas.export.TrainedExport;
 import org.hyperdas.graphs.DType;
-import org.hyperdas.graphs.Graph;
 import org.hyperdas.graphs.Shape;
 import org.hyperdas.graphs.Value;
 import org.hyperdas.graphs.intervention.DasRotation;
-import org.hyperdas.graphs.intervention.InterventionGraph;
-import org.hyperdas.graphs.llama.LlamaHooks;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.hyperdas.runtime.safetensors.SafetensorsWriter;
@@ -78,12 +75,11 @@ public final class DasExport implements MethodExporter {
 
         @Override
         public void writeGraphs(GraphWeights w, GraphSink sink) throws IOException {
-            Graph g = new Graph(method + "_intervened");
-            InterventionGraph ig = InterventionGraph.create(g, w.target(), w.targetWeights(), layer);
-            Value all = w.targetWeights().get(g, DAS_ROTATIONS, shape, DType.FLOAT32);
-            Value index = g.input("attribute", DType.INT64, Shape.scalar());
-            g.output(LlamaHooks.LOGITS, ig.finishFullLogits(DasRotation.of(all.gather(index, 0))));
-            sink.write(INTERVENED_FILE, g, GraphSpec.DAS_INTERVENED, null);
+            IntervenedGraph.write(method, layer, w, sink, GraphSpec.DAS_INTERVENED, g -> {
+                Value all = w.targetWeights().get(g, DAS_ROTATIONS, shape, DType.FLOAT32);
+                Value index = g.input("attribute", DType.INT64, Shape.scalar());
+                return DasRotation.of(all.gather(index, 0));
+            });
         }
     }
 

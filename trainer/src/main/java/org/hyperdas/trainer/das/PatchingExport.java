@@ -6,10 +6,7 @@ import org.hyperdas.export.GraphSpec;
 import org.hyperdas.export.MethodExporter;
 import org.hyperdas.export.RunSettings;
 import org.hyperdas.export.TrainedExport;
-import org.hyperdas.graphs.Graph;
 import org.hyperdas.graphs.intervention.Interchange;
-import org.hyperdas.graphs.intervention.InterventionGraph;
-import org.hyperdas.graphs.llama.LlamaHooks;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.hyperdas.runtime.safetensors.SafetensorsWriter;
 import org.hyperdas.runtime.safetensors.WeightStore;
@@ -54,10 +51,7 @@ public final class PatchingExport implements MethodExporter {
 
         @Override
         public void writeGraphs(GraphWeights w, GraphSink sink) throws IOException {
-            Graph g = new Graph(method + "_intervened");
-            InterventionGraph ig = InterventionGraph.create(g, w.target(), w.targetWeights(), layer);
-            g.output(LlamaHooks.LOGITS, ig.finishFullLogits(Interchange.FULL));
-            sink.write(DasExport.INTERVENED_FILE, g, GraphSpec.PATCHING_INTERVENED, null);
+            IntervenedGraph.write(method, layer, w, sink, GraphSpec.PATCHING_INTERVENED, g -> Interchange.FULL);
         }
     }
 }

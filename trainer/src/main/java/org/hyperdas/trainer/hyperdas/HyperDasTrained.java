@@ -6,14 +6,11 @@ import ai.onnxruntime.OrtSession;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.hyperdas.evaluation.batch.Batcher;
 import org.hyperdas.evaluation.batch.PairBatch;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.pairs.PairKind;
@@ -24,6 +21,7 @@ import org.hyperdas.graphs.hyperdas.SelectionMode;
 import org.hyperdas.runtime.ort.Tensors;
 import org.hyperdas.runtime.safetensors.SafetensorsWriter;
 import org.hyperdas.runtime.train.TrainStep;
+import org.hyperdas.trainer.LengthSortedEvaluation;
 import org.hyperdas.trainer.TargetModel;
 import org.hyperdas.trainer.TrainedIntervention;
 
@@ -155,38 +153,19 @@ public final class HyperDasTrained implements TrainedIntervention {
 
     /** Outcomes of {@code pairs} in selection mode {@code mode}, in their order. */
     public List<Outcome> evaluate(SelectionMode mode, List<Pair> pairs) throws Exception {
-        Outcome[] out = new Outcome[pairs.size()];
-        Integer[] order = new Integer[pairs.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, Comparator.comparingInt((Integer i) -> Batcher.teacherForcedText(pairs.get(i)).length())
-                .thenComparingInt(i -> pairs.get(i).sourcePrompt().length()));
-        Batcher batcher = target.batcher(evalBatchSize);
         OrtSession session = session(mode);
-        for (int start = 0; start < order.length; start += evalBatchSize) {
-            int n = Math.min(evalBatchSize, order.length - start);
-            List<Pair> chunk = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                chunk.add(pairs.get(order[start + i]));
-            }
-            PairBatch batch = batcher.batch(chunk);
+        return LengthSortedEvaluation.evaluate(target, pairs, evalBatchSize, batch -> {
             List<OnnxTensor> created = new ArrayList<>();
             Out res;
             try {
                 Map<String, OnnxTensor> f = HyperDasMethod.feeds(batch, false, created);
                 f.putAll(parameterTensors);
-                res = run(session, f, n);
+                res = run(session, f, batch.size());
             } finally {
                 created.forEach(OnnxTensor::close);
             }
-            for (int i = 0; i < n; i++) {
-                int real = PairBatch.length(batch.labelMask(), i);
-                long[] ids = Arrays.copyOfRange(res.predictions(), i * res.labels(), i * res.labels() + real);
-                out[order[start + i]] = new Outcome(chunk.get(i), target.tokenizer().decode(ids), res.correct()[i]);
-            }
-        }
-        return Arrays.asList(out);
+            return new LengthSortedEvaluation.Predictions(res.predictions(), res.labels(), res.correct());
+        });
     }
 
     /** How many test examples get a selection heatmap per mode. */
