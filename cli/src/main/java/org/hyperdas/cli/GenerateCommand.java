@@ -127,7 +127,9 @@ final class GenerateCommand implements Callable<Integer> {
             out.println();
             out.flush();
             err.printf(Locale.ROOT, "%d tokens (%s), %.1f tokens/s%n", r.generatedTokens(),
-                    r.stopped()[0] ? "stopped at EOS" : "max new tokens", r.tokensPerSecond());
+                    r.stopped()[0] ? "stopped at EOS" : r.atPositionLimit()
+                            ? "stopped at the model's max_position_embeddings " + m.config().maxPositionEmbeddings()
+                            : "max new tokens", r.tokensPerSecond());
             err.flush();
         }
         return 0;
