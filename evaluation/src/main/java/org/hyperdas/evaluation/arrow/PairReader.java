@@ -166,7 +166,15 @@ public final class PairReader implements Iterator<Pair>, AutoCloseable {
                 pos = 0;
                 return false;
             }
-            batch = convert(root);
+            try {
+                batch = convert(root);
+            } catch (BadInputException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // Arrow trusts the offsets in the file: damaged ones surface as index or size errors.
+                throw new BadInputException(file + ": corrupt record batch after row " + rowsRead + ": "
+                        + e, e);
+            }
             pos = 0;
             rowsRead += batch.size();
             if (!batch.isEmpty()) {

@@ -106,7 +106,9 @@ public final class RunFolder {
         }
         JsonNode config = readJson(folder.resolve(CONFIG));
         Path scoresFile = folder.resolve(SCORES);
-        return new Run(folder, config, parseScores(readJson(scoresFile), scoresFile));
+        Scores scores = parseScores(readJson(scoresFile), scoresFile);
+        ScoresCheck.requireConsistent(folder.resolve(PREDICTIONS), scoresFile, scores);
+        return new Run(folder, config, scores);
     }
 
     private static JsonNode readJson(Path file) {
@@ -219,8 +221,9 @@ public final class RunFolder {
         if (v.isNull()) {
             return Double.NaN;
         }
-        if (!v.isNumber()) {
-            throw BadInputException.field(file, where + "." + key, "a number or null", v.toString());
+        if (!v.isNumber() || !(v.asDouble() >= 0 && v.asDouble() <= 1)) {
+            throw BadInputException.field(file, where + "." + key, "a fraction in 0..1 (0..100%) or null",
+                    v.toString());
         }
         return v.asDouble();
     }
@@ -233,7 +236,8 @@ public final class RunFolder {
     private static Accuracy accuracy(JsonNode n, String kind, Path file, String where) {
         JsonNode c = n.get(kind + "_correct");
         JsonNode t = n.get(kind + "_total");
-        if (c == null || t == null || !c.canConvertToLong() || !t.canConvertToLong()) {
+        if (c == null || t == null || !c.isIntegralNumber() || !t.isIntegralNumber() || !c.canConvertToLong()
+                || !t.canConvertToLong()) {
             throw BadInputException.field(file, where + "." + kind + "_correct/_total", "two integers",
                     c + " / " + t);
         }
