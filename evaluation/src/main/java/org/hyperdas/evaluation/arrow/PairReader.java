@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.TreeMap;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -46,7 +45,7 @@ public final class PairReader implements Iterator<Pair>, AutoCloseable {
     }
 
     public static PairReader open(Path file) {
-        BufferAllocator alloc = new RootAllocator();
+        BufferAllocator alloc = ArrowIo.allocatorFor(file);
         ArrowReader r = null;
         try {
             r = ArrowIo.open(file, alloc);

@@ -91,7 +91,7 @@ public final class PredictionFile {
     public static List<Outcome> read(Path file) {
         List<Pair> pairs = PairReader.readAll(file);
         List<Outcome> out = new ArrayList<>(pairs.size());
-        try (BufferAllocator alloc = new RootAllocator(); ArrowReader reader = ArrowIo.open(file, alloc)) {
+        try (BufferAllocator alloc = ArrowIo.allocatorFor(file); ArrowReader reader = ArrowIo.open(file, alloc)) {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
             for (String c : new String[] {PREDICTED, CORRECT}) {
                 if (root.getVector(c) == null) {
