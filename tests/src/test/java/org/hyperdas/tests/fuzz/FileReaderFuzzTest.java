@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import net.jqwik.api.ForAll;
@@ -141,8 +140,7 @@ class FileReaderFuzzTest {
      * coerced (or a field read from the wrong place) shows up as a difference.
      */
     private static void assertSaysWhatTheFileSays(JsonNode file, JsonNode read, String what) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = read.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : read.properties()) {
             JsonNode given = file.get(e.getKey());
             if (given == null || given.isNull()) {
                 continue;
