@@ -106,9 +106,20 @@ public final class RunFolder {
         }
         JsonNode config = readJson(folder.resolve(CONFIG));
         Path scoresFile = folder.resolve(SCORES);
-        Scores scores = parseScores(readJson(scoresFile), scoresFile);
-        ScoresCheck.requireConsistent(folder.resolve(PREDICTIONS), scoresFile, scores);
-        return new Run(folder, config, scores);
+        return new Run(folder, config, parseScores(readJson(scoresFile), scoresFile));
+    }
+
+    /**
+     * {@link #read}, then the scores checked against predictions.arrow (every count must be what
+     * the predictions hold), for readers that present the scores as the run's (the leaderboard).
+     * Export verification reads with {@link #read}: a prediction that differs is its finding.
+     *
+     * @throws BadInputException naming the file and field that disagree
+     */
+    public static Run readChecked(Path folder) {
+        Run run = read(folder);
+        ScoresCheck.requireConsistent(folder.resolve(PREDICTIONS), folder.resolve(SCORES), run.scores());
+        return run;
     }
 
     private static JsonNode readJson(Path file) {
