@@ -56,6 +56,8 @@ final class DataCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            DataOptions.nonNegative("--train-per-kind", trainPerKind);
+            DataOptions.nonNegative("--eval-per-kind", evalPerKind);
             PairOptions options = PairOptions.defaults(seed);
             options = options.withLimits(trainPerKind != null ? trainPerKind : options.trainPerKind(),
                     evalPerKind != null ? evalPerKind : options.evalPerKind());

@@ -3,6 +3,7 @@ package org.hyperdas.cli;
 import java.nio.file.Path;
 import java.util.List;
 import org.hyperdas.evaluation.pairs.PairOptions;
+import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.trainer.PairSource;
 import picocli.CommandLine.Option;
 
@@ -41,9 +42,17 @@ final class DataOptions {
     boolean noKnowledgeFilter;
 
     PairSource source(long seed) {
+        nonNegative("--train-per-kind", trainPerKind);
+        nonNegative("--eval-per-kind", evalPerKind);
         PairOptions o = PairOptions.defaults(seed);
         o = o.withLimits(trainPerKind != null ? trainPerKind : o.trainPerKind(),
                 evalPerKind != null ? evalPerKind : o.evalPerKind());
         return new PairSource(data, ravel, entityTypes, attributes, o);
+    }
+
+    static void nonNegative(String option, Integer value) {
+        if (value != null && value < 0) {
+            throw new BadInputException(option + ": expected a whole number >= 0, found " + value);
+        }
     }
 }

@@ -96,10 +96,6 @@ final class GenerateCommand implements Callable<Integer> {
             if (ids.length == 0) {
                 throw new BadInputException("generate: --prompt gives no tokens (and the tokenizer adds no BOS)");
             }
-            if (!noPrompt) {
-                out.print(prompt);
-                out.flush();
-            }
             // Text is decoded with the prompt in front and the prompt's own decoding cut off, so a
             // tokenizer that drops the leading space of a sequence's first piece (SentencePiece)
             // still shows the space before the first new word.
@@ -108,6 +104,11 @@ final class GenerateCommand implements Callable<Integer> {
             String[] shown = {""};
             Generator.Result r;
             try (Generator g = Generator.open(m, OrtEngine.cpu())) {
+                // The prompt is echoed once the model runs, so a failure to load prints nothing else.
+                if (!noPrompt) {
+                    out.print(prompt);
+                    out.flush();
+                }
                 r = g.generate(List.of(ids), options, (row, token) -> {
                     generated.add(token);
                     // Everything new so far; a byte-level token may end inside a UTF-8 character,
@@ -127,7 +128,9 @@ final class GenerateCommand implements Callable<Integer> {
             out.println();
             out.flush();
             err.printf(Locale.ROOT, "%d tokens (%s), %.1f tokens/s%n", r.generatedTokens(),
-                    r.stopped()[0] ? "stopped at EOS" : "max new tokens", r.tokensPerSecond());
+                    r.stopped()[0] ? "stopped at EOS" : r.atPositionLimit()
+                            ? "stopped at the model's max_position_embeddings " + m.config().maxPositionEmbeddings()
+                            : "max new tokens", r.tokensPerSecond());
             err.flush();
         }
         return 0;

@@ -1,7 +1,7 @@
 package org.hyperdas.cli;
 
 import java.io.PrintWriter;
-import org.hyperdas.runtime.BadInputException;
+import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -44,30 +44,24 @@ public final class HyperdasRun implements Runnable {
 
     /** Runs the CLI with the given streams and returns the exit code (used by tests). */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        boolean verbose = Arrays.asList(args).contains("--verbose");
+        ErrorReport.configureLogging(verbose);
         HyperdasRun root = new HyperdasRun();
         CommandLine cl = new CommandLine(root);
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            boolean verbose = parseResult.hasMatchedOption("--verbose")
-                    || parseResult.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
-            PrintWriter e = commandLine.getErr();
-            if (ex instanceof BadInputException) {
-                e.println("error: " + ex.getMessage());
-                if (verbose) ex.printStackTrace(e);
-                e.flush();
-                return EXIT_BAD_INPUT;
-            }
-            e.println("error: " + ex);
-            if (verbose) {
-                ex.printStackTrace(e);
-            } else {
-                e.println("(run again with --verbose for the stack trace)");
-            }
-            e.flush();
-            return EXIT_FAILURE;
-        });
-        int code = cl.execute(args);
+        // One line naming the option, not the whole usage: --help shows that.
+        cl.setParameterExceptionHandler((ex, argv) -> ErrorReport.report(ex, verbose, ex.getCommandLine().getErr()));
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) ->
+                ErrorReport.report(ex, verbose, commandLine.getErr()));
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (Error e) {
+            // picocli passes Errors through; the native loader's (ExceptionInInitializerError,
+            // UnsatisfiedLinkError) are the user's machine setup, and no Error deserves a bare trace.
+            code = ErrorReport.report(e, verbose, err);
+        }
         out.flush();
         err.flush();
         return code;

@@ -108,6 +108,7 @@ public final class ExportedModel implements AutoCloseable {
             requireFile(folder, manifestFile, where + ".file", g.file());
             specs.put(g.file(), GraphSpec.load(g.spec()));
         }
+        ExportConsistency.check(folder, manifestFile, m);
         ExportedModel model = new ExportedModel(folder, m, engine);
         model.specs.putAll(specs);
         return model;

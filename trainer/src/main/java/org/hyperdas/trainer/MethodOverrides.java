@@ -3,6 +3,7 @@ package org.hyperdas.trainer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.hyperdas.runtime.BadInputException;
 
 /**
  * What the user set (command-line options); null fields keep the method's default for the target
@@ -31,8 +32,31 @@ public record MethodOverrides(Integer layer, Integer k, Integer steps, Integer b
     public static final List<String> COMMON = List.of(LAYER, K, STEPS, BATCH_SIZE, EVAL_BATCH_SIZE, LR, WARMUP_STEPS);
 
     public MethodOverrides {
+        atLeast(LAYER, layer, 0);
+        // A zero-dimensional subspace moves nothing: it would train and score an identity.
+        atLeast(K, k, 1);
+        atLeast(STEPS, steps, 1);
+        atLeast(BATCH_SIZE, batchSize, 1);
+        atLeast(EVAL_BATCH_SIZE, evalBatchSize, 1);
+        positiveFinite(LR, lr);
+        atLeast(WARMUP_STEPS, warmupSteps, 0);
+        atLeast(HYPERNET_LAYERS, hypernetLayers, 1);
+        atLeast(EPOCHS, epochs, 1);
+        positiveFinite(ROTATION_LR, rotationLr);
         sparsity = sparsity == null ? null : List.copyOf(sparsity);
         lossWeights = lossWeights == null ? null : List.copyOf(lossWeights);
+    }
+
+    private static void atLeast(String option, Integer value, int min) {
+        if (value != null && value < min) {
+            throw new BadInputException(option + ": expected a whole number >= " + min + ", found " + value);
+        }
+    }
+
+    private static void positiveFinite(String option, Double value) {
+        if (value != null && !(value > 0 && Double.isFinite(value))) {
+            throw new BadInputException(option + ": expected a finite number > 0, found " + value);
+        }
     }
 
     /** Nothing set but the seed. */

@@ -82,7 +82,7 @@ public final class TargetModel implements AutoCloseable {
      */
     public Batcher batcher(int batchSize) {
         return new Batcher(tokenizer(), Batcher.Options.defaults(tokenizer()).withBatchSize(batchSize)
-                .withOnlyKnown(false));
+                .withOnlyKnown(false).withMaxPositions(model.config().maxPositionEmbeddings()));
     }
 
     @Override

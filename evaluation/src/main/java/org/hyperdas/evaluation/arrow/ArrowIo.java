@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.LargeVarCharVector;
@@ -38,6 +39,22 @@ final class ArrowIo {
      * Opens an Arrow IPC file ("ARROW1" magic, random access) or an IPC stream (what pyarrow and
      * Hugging Face datasets write as .arrow) for batch-by-batch reading.
      */
+    /**
+     * An allocator for reading {@code file}: Arrow allocates a record batch's body at the size the
+     * file declares, so a damaged length would ask for petabytes and end the JVM; the limit (a
+     * few times the file size, which bounds what honest batches hold) turns that into an
+     * OutOfMemoryException the readers report as a damaged file.
+     */
+    static BufferAllocator allocatorFor(Path file) {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            size = 0;
+        }
+        return new RootAllocator(Math.min(Long.MAX_VALUE / 8, 4 * size + (64L << 20)));
+    }
+
     static ArrowReader open(Path file, BufferAllocator allocator) {
         try {
             if (!Files.isRegularFile(file)) {

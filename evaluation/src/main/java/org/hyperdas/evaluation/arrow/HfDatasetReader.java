@@ -120,7 +120,7 @@ public final class HfDatasetReader {
     /** Column names of the first data file. */
     public static List<String> columnNames(Path folderOrFile) {
         Path f = dataFiles(folderOrFile).get(0);
-        try (BufferAllocator alloc = new RootAllocator(); ArrowReader r = ArrowIo.open(f, alloc)) {
+        try (BufferAllocator alloc = ArrowIo.allocatorFor(f); ArrowReader r = ArrowIo.open(f, alloc)) {
             return r.getVectorSchemaRoot().getSchema().getFields().stream().map(Field::getName).toList();
         } catch (IOException e) {
             throw new BadInputException(f + ": not a readable Arrow file: " + e.getMessage(), e);

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.TreeMap;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -46,7 +45,7 @@ public final class PairReader implements Iterator<Pair>, AutoCloseable {
     }
 
     public static PairReader open(Path file) {
-        BufferAllocator alloc = new RootAllocator();
+        BufferAllocator alloc = ArrowIo.allocatorFor(file);
         ArrowReader r = null;
         try {
             r = ArrowIo.open(file, alloc);
@@ -166,7 +165,15 @@ public final class PairReader implements Iterator<Pair>, AutoCloseable {
                 pos = 0;
                 return false;
             }
-            batch = convert(root);
+            try {
+                batch = convert(root);
+            } catch (BadInputException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // Arrow trusts the offsets in the file: damaged ones surface as index or size errors.
+                throw new BadInputException(file + ": corrupt record batch after row " + rowsRead + ": "
+                        + e, e);
+            }
             pos = 0;
             rowsRead += batch.size();
             if (!batch.isEmpty()) {

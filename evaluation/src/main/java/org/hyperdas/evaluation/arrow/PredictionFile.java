@@ -91,7 +91,7 @@ public final class PredictionFile {
     public static List<Outcome> read(Path file) {
         List<Pair> pairs = PairReader.readAll(file);
         List<Outcome> out = new ArrayList<>(pairs.size());
-        try (BufferAllocator alloc = new RootAllocator(); ArrowReader reader = ArrowIo.open(file, alloc)) {
+        try (BufferAllocator alloc = ArrowIo.allocatorFor(file); ArrowReader reader = ArrowIo.open(file, alloc)) {
             VectorSchemaRoot root = reader.getVectorSchemaRoot();
             for (String c : new String[] {PREDICTED, CORRECT}) {
                 if (root.getVector(c) == null) {
@@ -108,6 +108,17 @@ public final class PredictionFile {
             }
         } catch (IOException e) {
             throw new BadInputException(file + ": cannot read: " + e.getMessage(), e);
+        } catch (IndexOutOfBoundsException e) {
+            throw BadInputException.file(file, "more prediction rows than pairs: expected one prediction per pair"
+                    + " (corrupt file?)");
+        } catch (BadInputException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new BadInputException(file + ": not a readable predictions file: " + e.getMessage(), e);
+        }
+        if (out.size() != pairs.size()) {
+            throw BadInputException.file(file, pairs.size() + " pairs but " + out.size() + " predictions: expected one"
+                    + " prediction per pair (corrupt file?)");
         }
         return out;
     }

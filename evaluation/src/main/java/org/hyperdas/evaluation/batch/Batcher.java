@@ -9,6 +9,7 @@ import java.util.NoSuchElementException;
 import org.hyperdas.evaluation.arrow.PairReader;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.pairs.PairKind;
+import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.hf.HfTokenizer;
 
 /**
@@ -31,33 +32,41 @@ public final class Batcher {
      * @param padId          id written at padded positions (masks say which are real)
      * @param padToMultiple  round sequence lengths up to a multiple of this (1: no rounding)
      * @param onlyKnown      skip pairs whose knows_it is false
+     * @param maxPositions   the model's max_position_embeddings: a longer base or source text is
+     *                       refused, since positions past it were never trained (0: no limit)
      */
-    public record Options(int batchSize, int maxLabelTokens, long padId, int padToMultiple, boolean onlyKnown) {
+    public record Options(int batchSize, int maxLabelTokens, long padId, int padToMultiple, boolean onlyKnown,
+            int maxPositions) {
         public Options {
-            if (batchSize <= 0 || maxLabelTokens < 0 || padToMultiple <= 0) {
-                throw new IllegalArgumentException("batchSize > 0, maxLabelTokens >= 0, padToMultiple > 0 required");
+            if (batchSize <= 0 || maxLabelTokens < 0 || padToMultiple <= 0 || maxPositions < 0) {
+                throw new IllegalArgumentException("batchSize > 0, maxLabelTokens >= 0, padToMultiple > 0,"
+                        + " maxPositions >= 0 required");
             }
         }
 
         /** Batch size 16, all label tokens, pad with EOS (or 0), no rounding, skip unknown pairs. */
         public static Options defaults(HfTokenizer tokenizer) {
-            return new Options(16, 0, tokenizer.eosId().orElse(0), 1, true);
+            return new Options(16, 0, tokenizer.eosId().orElse(0), 1, true, 0);
         }
 
         public Options withBatchSize(int b) {
-            return new Options(b, maxLabelTokens, padId, padToMultiple, onlyKnown);
+            return new Options(b, maxLabelTokens, padId, padToMultiple, onlyKnown, maxPositions);
         }
 
         public Options withMaxLabelTokens(int m) {
-            return new Options(batchSize, m, padId, padToMultiple, onlyKnown);
+            return new Options(batchSize, m, padId, padToMultiple, onlyKnown, maxPositions);
         }
 
         public Options withOnlyKnown(boolean k) {
-            return new Options(batchSize, maxLabelTokens, padId, padToMultiple, k);
+            return new Options(batchSize, maxLabelTokens, padId, padToMultiple, k, maxPositions);
         }
 
         public Options withPadToMultiple(int m) {
-            return new Options(batchSize, maxLabelTokens, padId, m, onlyKnown);
+            return new Options(batchSize, maxLabelTokens, padId, m, onlyKnown, maxPositions);
+        }
+
+        public Options withMaxPositions(int m) {
+            return new Options(batchSize, maxLabelTokens, padId, padToMultiple, onlyKnown, m);
         }
     }
 
@@ -153,8 +162,19 @@ public final class Batcher {
             label[i] = Arrays.copyOfRange(bf[i], start, start + n);
             baseEntity[i] = Math.min(lastEntityToken(bx[i], bf[i]), start - 1);
             sourceEntity[i] = lastEntityToken(sx[i], sp[i]);
+            requireWithinPositions(pairs.get(i), "base prompt and label", base[i].length);
+            requireWithinPositions(pairs.get(i), "source prompt", sp[i].length);
         }
         return new Aligned(base, label, labelStart, baseEntity, sp, sourceEntity, in);
+    }
+
+    private void requireWithinPositions(Pair p, String what, int tokens) {
+        if (options.maxPositions() > 0 && tokens > options.maxPositions()) {
+            throw new BadInputException("pair (" + p.split() + ", " + p.entityType() + "." + p.attribute() + ", "
+                    + p.kind().label() + ", base \"" + p.basePrompt() + "\"): its " + what + " take " + tokens
+                    + " tokens, more than the target's max_position_embeddings " + options.maxPositions()
+                    + ": expected pairs that fit the model (check the pair data)");
+        }
     }
 
     /** Pads the rows into the batch tensors and their masks. */

@@ -58,7 +58,7 @@ public record Leaderboard(List<Section> sections, List<Entry> runs) {
         }
         List<RunFolder.Run> runs = new ArrayList<>();
         for (Path f : folders) {
-            runs.add(RunFolder.read(f));
+            runs.add(RunFolder.readChecked(f));
         }
         return of(runs);
     }

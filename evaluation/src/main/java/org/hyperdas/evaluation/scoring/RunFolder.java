@@ -109,6 +109,19 @@ public final class RunFolder {
         return new Run(folder, config, parseScores(readJson(scoresFile), scoresFile));
     }
 
+    /**
+     * {@link #read}, then the scores checked against predictions.arrow (every count must be what
+     * the predictions hold), for readers that present the scores as the run's (the leaderboard).
+     * Export verification reads with {@link #read}: a prediction that differs is its finding.
+     *
+     * @throws BadInputException naming the file and field that disagree
+     */
+    public static Run readChecked(Path folder) {
+        Run run = read(folder);
+        ScoresCheck.requireConsistent(folder.resolve(PREDICTIONS), folder.resolve(SCORES), run.scores());
+        return run;
+    }
+
     private static JsonNode readJson(Path file) {
         try {
             JsonNode n = JSON.readTree(file.toFile());
@@ -219,8 +232,9 @@ public final class RunFolder {
         if (v.isNull()) {
             return Double.NaN;
         }
-        if (!v.isNumber()) {
-            throw BadInputException.field(file, where + "." + key, "a number or null", v.toString());
+        if (!v.isNumber() || !(v.asDouble() >= 0 && v.asDouble() <= 1)) {
+            throw BadInputException.field(file, where + "." + key, "a fraction in 0..1 (0..100%) or null",
+                    v.toString());
         }
         return v.asDouble();
     }
@@ -233,7 +247,8 @@ public final class RunFolder {
     private static Accuracy accuracy(JsonNode n, String kind, Path file, String where) {
         JsonNode c = n.get(kind + "_correct");
         JsonNode t = n.get(kind + "_total");
-        if (c == null || t == null || !c.canConvertToLong() || !t.canConvertToLong()) {
+        if (c == null || t == null || !c.isIntegralNumber() || !t.isIntegralNumber() || !c.canConvertToLong()
+                || !t.canConvertToLong()) {
             throw BadInputException.field(file, where + "." + kind + "_correct/_total", "two integers",
                     c + " / " + t);
         }

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import org.hyperdas.graphs.Graph;
 import org.hyperdas.graphs.GraphBuildException;
+import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.hf.HfModel;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.hyperdas.runtime.ort.OrtEngine;
@@ -51,7 +52,11 @@ public final class Generator implements AutoCloseable {
      * @param steps session runs made
      * @param nanos wall time of the call
      */
-    public record Result(List<long[]> tokens, boolean[] stopped, int steps, long nanos) {
+    /**
+     * @param atPositionLimit generation ended because the sequence reached the model's
+     *     max_position_embeddings (positions beyond it were never trained: garbage)
+     */
+    public record Result(List<long[]> tokens, boolean[] stopped, int steps, long nanos, boolean atPositionLimit) {
         public long generatedTokens() {
             return tokens.stream().mapToLong(t -> t.length).sum();
         }
@@ -107,6 +112,11 @@ public final class Generator implements AutoCloseable {
             throws OrtException {
         int batch = prompts.size();
         TokenWindow window = TokenWindow.leftPadded(prompts);
+        int maxPositions = config.maxPositionEmbeddings();
+        if (window.length() > maxPositions) {
+            throw new BadInputException("the prompt has " + window.length() + " tokens, more than the model's"
+                    + " max_position_embeddings " + maxPositions + " (config.json): expected a shorter prompt");
+        }
         Set<Long> stops = stopTokens(options);
         TokenSampler sampler = new TokenSampler(options);
         List<List<Long>> generated = new ArrayList<>();
@@ -120,7 +130,8 @@ public final class Generator implements AutoCloseable {
         int newLength = window.length();
         OrtSession.Result cache = null;
         try {
-            while (steps < options.maxNewTokens() && !allTrue(stopped) && batch > 0) {
+            while (steps < options.maxNewTokens() && !allTrue(stopped) && batch > 0
+                    && window.length() < maxPositions) {
                 OrtSession.Result result = runStep(window, newIds, newLength, cache);
                 if (cache != null) {
                     cache.close();
@@ -128,6 +139,7 @@ public final class Generator implements AutoCloseable {
                 cache = result;
                 steps++;
                 float[] logits = floats(cache, LlamaHooks.NEXT_TOKEN_LOGITS);
+                requireFinite(logits, steps);
                 if (mode == Mode.RECOMPUTE) {
                     cache.close();
                     cache = null;
@@ -143,7 +155,19 @@ public final class Generator implements AutoCloseable {
             }
         }
         List<long[]> tokens = generated.stream().map(l -> l.stream().mapToLong(Long::longValue).toArray()).toList();
-        return new Result(tokens, stopped, steps, System.nanoTime() - start);
+        boolean atLimit = window.length() >= maxPositions && steps < options.maxNewTokens() && !allTrue(stopped);
+        return new Result(tokens, stopped, steps, System.nanoTime() - start, atLimit);
+    }
+
+    /** Non-finite logits would decode to arbitrary tokens (empty text) with nothing said. */
+    private static void requireFinite(float[] logits, int step) {
+        for (int i = 0; i < logits.length; i++) {
+            if (!Float.isFinite(logits[i])) {
+                throw new BadInputException("output '" + LlamaHooks.NEXT_TOKEN_LOGITS + "' of step " + step
+                        + " holds a non-finite value (NaN or infinity) at index " + i + ": expected finite logits"
+                        + " (check the model's weights)");
+            }
+        }
     }
 
     /** The options' stop tokens, or the model's EOS ids when the options name none. */

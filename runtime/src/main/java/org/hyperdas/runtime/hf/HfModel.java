@@ -99,12 +99,36 @@ public final class HfModel implements AutoCloseable {
                     + String.join("; ", problems));
         }
         List<String> extra = new ArrayList<>();
+        int deepest = -1;
         for (String name : weights.tensors().keySet()) {
             if (!expected.containsKey(name)) {
                 extra.add(name);
+                deepest = Math.max(deepest, layerIndex(name));
             }
         }
+        if (deepest >= config.numHiddenLayers()) {
+            // Layers the config does not declare would be dropped without a word: the model run
+            // would not be the checkpoint's.
+            throw BadInputException.field(weights.folder().resolve("config.json"), "num_hidden_layers",
+                    (deepest + 1) + " (the weights hold tensors of layers 0.." + deepest + ")",
+                    config.numHiddenLayers());
+        }
+        weights.requireFinite(expected.keySet());
         return Collections.unmodifiableList(extra);
+    }
+
+    /** N of a {@code model.layers.N.} tensor name, else -1. */
+    static int layerIndex(String tensorName) {
+        String prefix = "model.layers.";
+        if (!tensorName.startsWith(prefix)) {
+            return -1;
+        }
+        int end = tensorName.indexOf('.', prefix.length());
+        String digits = tensorName.substring(prefix.length(), end < 0 ? tensorName.length() : end);
+        if (digits.isEmpty() || digits.length() > 6 || !digits.chars().allMatch(Character::isDigit)) {
+            return -1;
+        }
+        return Integer.parseInt(digits);
     }
 
     public Path folder() {

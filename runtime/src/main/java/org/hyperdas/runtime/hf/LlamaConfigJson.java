@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.hf.LlamaConfig.RopeScaling;
 
@@ -68,7 +69,17 @@ final class LlamaConfigJson {
         boolean attnBias = f.has("attention_bias") && f.bool("attention_bias");
         boolean mlpBias = f.has("mlp_bias") && f.bool("mlp_bias");
         String modelType = f.has("model_type") ? f.string("model_type") : "llama";
+        if (!modelType.equals("llama")) {
+            throw BadInputException.field(source, "model_type", "\"llama\" (only Llama models are supported)",
+                    "\"" + modelType + "\"");
+        }
         List<String> arch = f.has("architectures") ? f.stringList("architectures") : List.of("LlamaForCausalLM");
+        for (String a : arch) {
+            if (!a.toLowerCase(Locale.ROOT).startsWith("llama")) {
+                throw BadInputException.field(source, "architectures", "Llama architectures such as"
+                        + " [\"LlamaForCausalLM\"] (only Llama models are supported)", arch);
+            }
+        }
         return new LlamaConfig(arch, modelType, hidden, inter, layers, heads, kvHeads, headDim, vocab, eps, theta,
                 scaling, maxPos, tied, bos, eos, dtype, act, attnBias, mlpBias);
     }

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeMap;
 import org.hyperdas.runtime.BadInputException;
 
@@ -222,6 +223,23 @@ public final class WeightStore implements AutoCloseable {
 
     public float[] floatArray(String name) {
         return fileOf(name).floatArray(name);
+    }
+
+    /**
+     * Checks that the named tensors hold only finite values (one scan each over the mapping).
+     *
+     * @throws BadInputException naming the file, the tensor and the first bad element
+     */
+    public void requireFinite(Iterable<String> names) {
+        for (String name : names) {
+            TensorInfo t = tensor(name);
+            OptionalLong bad = FiniteScan.firstNonFinite(t.dtype(), bytes(name));
+            if (bad.isPresent()) {
+                throw BadInputException.file(fileOf(name).path(), "tensor '" + name + "' holds a non-finite value"
+                        + " (NaN or infinity) at element " + bad.getAsLong() + ": expected finite weights (is the"
+                        + " checkpoint corrupt, or did its training diverge?)");
+            }
+        }
     }
 
     /** Total number of elements over all tensors (the parameter count of the checkpoint). */
