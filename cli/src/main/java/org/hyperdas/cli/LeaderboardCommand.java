@@ -34,8 +34,8 @@ final class LeaderboardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        output.check("--out", out, OutputKind.LEADERBOARD);
         Leaderboard board = Leaderboard.fromFolders(runs);
-        output.claim(out, OutputKind.LEADERBOARD);
         List<Path> files = LeaderboardWriter.write(board, out);
         var stdout = spec.commandLine().getOut();
         stdout.print(LeaderboardWriter.markdown(board));

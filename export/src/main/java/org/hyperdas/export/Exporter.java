@@ -84,8 +84,8 @@ public final class Exporter {
      */
     public static Result export(Path run, Path out, boolean overwrite, Path modelOverride, MethodExporters exporters,
             PrintStream log) throws IOException {
-        ExportSource source = ExportSource.read(run, exporters);
         Path outAbs = OutputFolder.check("--out", out, OutputKind.EXPORT, overwrite, log);
+        ExportSource source = ExportSource.read(run, exporters);
         RunFolder.Run first = source.first();
         Path configFile = source.configFile();
         Path modelFolder = modelOverride != null ? modelOverride
