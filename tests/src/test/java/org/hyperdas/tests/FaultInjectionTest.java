@@ -66,9 +66,9 @@ class FaultInjectionTest {
         Assumptions.assumeTrue(ChildCli.supported(), "ONNX Runtime's linux-x64 libraries are needed for the child");
         model = SharedData.require("models/stories260K");
         List<String> data = List.of("--no-knowledge-filter", "--entity-types", "city", "--attributes", "Country",
-                "--train-per-kind", "16", "--eval-per-kind", "2", "--batch-size", "4", "--threads", "1");
+                "--train-per-kind", "8", "--eval-per-kind", "2", "--batch-size", "4", "--threads", "1");
         reference("pretrain", List.of("pretrain", "--entity-types", "city", "--layers", "1", "--hidden", "16",
-                "--heads", "2", "--kv-heads", "1", "--epochs", "2", "--seed", "1", "--checkpoint-every", "6",
+                "--heads", "2", "--kv-heads", "1", "--epochs", "1", "--seed", "1", "--checkpoint-every", "6",
                 "--threads", "1"));
         reference("data", List.of("data", "prepare", "--entity-types", "city", "--train-per-kind", "8",
                 "--eval-per-kind", "4"));
