@@ -173,7 +173,8 @@ public final class OutputFolder {
      * Moves the complete folder {@code staging} to {@code out}. An absent or empty {@code out} is
      * replaced by a rename; an earlier output whose every file the new one also holds is renamed
      * aside first and deleted after (so {@code out} is never half-written); a folder with other files
-     * (written into with --overwrite) gets the new files one by one and keeps its others.
+     * (written into with --overwrite) gets the new files one by one and keeps its others. The
+     * installed folder (a model, a portable export) keeps no marker: its known files identify it.
      */
     public static void install(Path staging, Path out, OutputKind kind) throws IOException {
         Path abs = out.toAbsolutePath().normalize();
@@ -182,6 +183,7 @@ public final class OutputFolder {
         }
         if (!Files.exists(abs)) {
             Files.move(staging, abs, StandardCopyOption.ATOMIC_MOVE);
+            Files.deleteIfExists(abs.resolve(MARKER));
             return;
         }
         List<String> newNames = names(staging);
@@ -191,6 +193,7 @@ public final class OutputFolder {
             Files.move(abs, aside, StandardCopyOption.ATOMIC_MOVE);
             writeMarker(aside, kind); // so that a kill before the delete leaves a leftover the next run removes
             Files.move(staging, abs, StandardCopyOption.ATOMIC_MOVE);
+            Files.deleteIfExists(abs.resolve(MARKER));
             deleteTree(aside);
             return;
         }
@@ -203,7 +206,6 @@ public final class OutputFolder {
                         + kind.name() + " output has its file " + name + "; move it away", e);
             }
         }
-        writeMarker(abs, kind);
         deleteTree(staging);
     }
 

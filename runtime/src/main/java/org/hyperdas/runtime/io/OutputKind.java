@@ -5,11 +5,13 @@ import java.util.List;
 /**
  * What a writing command leaves at its output path, so that {@link OutputFolder} can tell its own
  * earlier output (which it may replace or resume) from a folder of someone else's files (which it
- * must not touch without {@code --overwrite}).
+ * must not touch without {@code --overwrite}). Folders written in place carry the {@link
+ * OutputFolder#MARKER}; folders built beside and renamed into place are known by their files.
  *
  * @param name the kind's name, written into the marker file and shown in messages
- * @param signatures sets of files that identify an output of this kind written before the marker
- *     existed (all files of one set must be present); the first set is what an output always holds
+ * @param signatures sets of files that identify an output of this kind without a marker (one
+ *     written before the marker existed, or renamed into place): all files of one set must be
+ *     present; the first set is what an output always holds
  * @param replacesOwn whether an earlier output of this kind is replaced without {@code --overwrite}
  *     (an export, for one, is never written over another unless asked)
  * @param addsFilesOnly whether the command only adds its signature files to a folder that

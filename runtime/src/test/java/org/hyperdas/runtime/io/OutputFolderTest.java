@@ -101,6 +101,7 @@ class OutputFolderTest {
         Files.writeString(second.resolve("b.json"), "2");
         OutputFolder.install(second, out, OutputKind.PRETRAIN);
         assertEquals("2", Files.readString(out.resolve("a.json")));
+        assertEquals(List.of("a.json", "b.json"), names(out), "no marker in an installed folder");
         assertEquals(List.of("model"), names(dir), "no temp or aside folder is left");
 
         Files.writeString(out.resolve("notes.txt"), "keep");
