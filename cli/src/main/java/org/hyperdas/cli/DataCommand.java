@@ -5,8 +5,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.hyperdas.evaluation.pairs.PairOptions;
 import org.hyperdas.evaluation.ravel.PrepareData;
+import org.hyperdas.runtime.io.OutputKind;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,6 +53,9 @@ final class DataCommand implements Runnable {
                 description = "Test pairs per attribute, kind and test split.")
         Integer evalPerKind;
 
+        @Mixin
+        OutputOptions output;
+
         @Spec
         CommandSpec spec;
 
@@ -58,6 +63,7 @@ final class DataCommand implements Runnable {
         public Integer call() throws Exception {
             DataOptions.nonNegative("--train-per-kind", trainPerKind);
             DataOptions.nonNegative("--eval-per-kind", evalPerKind);
+            output.claim(out, OutputKind.DATA);
             PairOptions options = PairOptions.defaults(seed);
             options = options.withLimits(trainPerKind != null ? trainPerKind : options.trainPerKind(),
                     evalPerKind != null ? evalPerKind : options.evalPerKind());

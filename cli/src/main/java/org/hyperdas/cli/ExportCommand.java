@@ -16,6 +16,7 @@ import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.ort.OrtEngine;
 import org.hyperdas.trainer.MethodRegistry;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -41,7 +42,8 @@ final class ExportCommand implements Callable<Integer> {
     Path run;
 
     @Option(names = "--out", paramLabel = "DIR",
-            description = "The export folder to create (must not exist, or be empty); required unless --check.")
+            description = "The export folder to create (absent or empty; an earlier export only with --overwrite);"
+                    + " required unless --check.")
     Path out;
 
     @Option(names = "--model", paramLabel = "DIR",
@@ -63,6 +65,9 @@ final class ExportCommand implements Callable<Integer> {
                     + " are expected identical on the device the run was evaluated on (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Mixin
+    OutputOptions output;
+
     @Spec
     CommandSpec spec;
 
@@ -80,7 +85,8 @@ final class ExportCommand implements Callable<Integer> {
                 throw new BadInputException("--out DIR is required (or --check EXPORT_DIR to verify an existing"
                         + " export)");
             }
-            Exporter.Result r = Exporter.export(run, out, model, MethodRegistry.exporters(), System.err);
+            Exporter.Result r = Exporter.export(run, out, output.overwrite, model, MethodRegistry.exporters(),
+                    System.err);
             ExportManifest m = r.manifest();
             o.printf(Locale.ROOT, "exported %s (layer %d%s) to %s%n", m.method(), m.layer(),
                     m.k() == null ? "" : ", k " + m.k(), r.folder());

@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.hyperdas.evaluation.leaderboard.Leaderboard;
 import org.hyperdas.evaluation.leaderboard.LeaderboardWriter;
+import org.hyperdas.runtime.io.OutputKind;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -24,11 +26,15 @@ final class LeaderboardCommand implements Callable<Integer> {
             description = "Folder for the leaderboard files (default: the current folder).")
     Path out;
 
+    @Mixin
+    OutputOptions output;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        output.check("--out", out, OutputKind.LEADERBOARD);
         Leaderboard board = Leaderboard.fromFolders(runs);
         List<Path> files = LeaderboardWriter.write(board, out);
         var stdout = spec.commandLine().getOut();

@@ -5,10 +5,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.hyperdas.runtime.io.OutputKind;
 import org.hyperdas.trainer.CacheDirs;
 import org.hyperdas.trainer.knowledge.KnowledgeTrainer;
 import org.hyperdas.trainer.knowledge.PretrainOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -108,6 +110,9 @@ final class PretrainCommand implements Callable<Integer> {
             description = "Steps between checkpoints, 0: only when stopping (default: ${DEFAULT-VALUE}).")
     int checkpointEvery = D.checkpointEvery();
 
+    @Mixin
+    OutputOptions output;
+
     @Option(names = "--resume", description = "Continue the interrupted run that writes --out from its last checkpoint.")
     boolean resume;
 
@@ -135,7 +140,9 @@ final class PretrainCommand implements Callable<Integer> {
                     "pretrain: --stop-after-steps: expected 0 or a positive number of steps, found " + stopAfterSteps);
         }
         PrintStream err = System.err;
-        KnowledgeTrainer.Result r = KnowledgeTrainer.run(options(), resume, stopAfterSteps, err);
+        PretrainOptions settings = options();
+        output.check(out != null ? "--out" : "--cache", settings.out(), OutputKind.PRETRAIN);
+        KnowledgeTrainer.Result r = KnowledgeTrainer.run(settings, resume, stopAfterSteps, err);
         var o = spec.commandLine().getOut();
         if (r.completed()) {
             o.print(r.report().table());

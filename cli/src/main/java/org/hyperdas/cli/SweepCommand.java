@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.hyperdas.evaluation.pairs.PairSplit;
+import org.hyperdas.runtime.io.OutputKind;
 import org.hyperdas.trainer.Experiment;
 import org.hyperdas.trainer.InterventionMethod;
 import org.hyperdas.trainer.MethodOptions;
@@ -40,6 +41,9 @@ final class SweepCommand implements Callable<Integer> {
     List<String> splits;
 
     @Mixin
+    OutputOptions output;
+
+    @Mixin
     TargetOptions target;
 
     @Mixin
@@ -58,6 +62,7 @@ final class SweepCommand implements Callable<Integer> {
             throw new org.hyperdas.runtime.BadInputException(m.sweepRefusal());
         }
         List<PairSplit> evalSplits = TrainCommand.parseSplits(splits);
+        output.claim(out, OutputKind.SWEEP);
         try (TargetModel model = TargetModel.open(target.modelFolder(), target.engine())) {
             List<Integer> layerList = Sweep.parseLayers(layers, model.layers());
             InterventionMethod.Configured c = m.configure(model,

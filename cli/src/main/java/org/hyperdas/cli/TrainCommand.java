@@ -19,6 +19,7 @@ import org.hyperdas.evaluation.pairs.PairSplit;
 import org.hyperdas.evaluation.scoring.ScoreTable;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.hf.LlamaConfig;
+import org.hyperdas.runtime.io.OutputKind;
 import org.hyperdas.runtime.ort.OrtEngine;
 import org.hyperdas.trainer.Experiment;
 import org.hyperdas.trainer.InterventionMethod;
@@ -113,6 +114,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--splits", split = ",", paramLabel = "SPLIT", defaultValue = "test_entity,test_context",
             description = "Splits to score, each separately (default: ${DEFAULT-VALUE}).")
     List<String> splits;
+
+    @Mixin
+    OutputOptions output;
 
     @Mixin
     TargetOptions target;
@@ -261,6 +265,7 @@ final class TrainCommand implements Callable<Integer> {
         List<String> baselineNames = baselineMethods(m);
         MethodOverrides overrides = flags.overrides(layer, hypernetLayers, epochs, rotationLr, sparsity, lossWeights);
         checkOptionsApply(m, baselineNames, overrides);
+        output.claim(out, OutputKind.TRAIN);
         Path folder = target.modelFolder(!noPretrain);
         OrtEngine engine = target.engine();
         // Small targets on a multi-core CPU: the baselines train beside the method, each job on its own

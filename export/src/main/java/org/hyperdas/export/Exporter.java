@@ -5,14 +5,11 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.hyperdas.evaluation.scoring.RunFolder;
 import org.hyperdas.evaluation.scoring.Scores;
@@ -27,6 +24,8 @@ import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.HfModel;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.hyperdas.runtime.io.AtomicFiles;
+import org.hyperdas.runtime.io.OutputFolder;
+import org.hyperdas.runtime.io.OutputKind;
 import org.hyperdas.runtime.safetensors.SafetensorsWriter;
 import org.hyperdas.runtime.safetensors.TensorInfo;
 import org.hyperdas.runtime.safetensors.WeightStore;
@@ -72,37 +71,38 @@ public final class Exporter {
      * @param modelOverride the target model folder, or null for the one the run's config.json names
      * @param exporters the methods that can be exported
      * @throws BadInputException when the run folder, its parameters or the target are not what they
-     *     should be, or {@code out} exists and is not empty
+     *     should be, or {@code out} is not a path an export may be written to ({@link OutputFolder#check})
      */
     public static Result export(Path run, Path out, Path modelOverride, MethodExporters exporters, PrintStream log)
             throws IOException {
+        return export(run, out, false, modelOverride, exporters, log);
+    }
+
+    /**
+     * {@link #export(Path, Path, Path, MethodExporters, PrintStream)}, replacing an earlier export at
+     * {@code out} (or writing into a folder of other files, keeping them) when {@code overwrite}.
+     */
+    public static Result export(Path run, Path out, boolean overwrite, Path modelOverride, MethodExporters exporters,
+            PrintStream log) throws IOException {
+        Path outAbs = OutputFolder.check("--out", out, OutputKind.EXPORT, overwrite, log);
         ExportSource source = ExportSource.read(run, exporters);
-        Path outAbs = out.toAbsolutePath().normalize();
-        if (Files.exists(outAbs) && !(Files.isDirectory(outAbs) && isEmpty(outAbs))) {
-            throw BadInputException.file(out, "already exists and is not empty: expected a new folder for the export"
-                    + " (an export is never written over another)");
-        }
         RunFolder.Run first = source.first();
         Path configFile = source.configFile();
         Path modelFolder = modelOverride != null ? modelOverride
                 : Path.of(RunSettings.text(first.config(), "model", configFile));
         Files.createDirectories(outAbs.getParent());
-        Path tmp = outAbs.resolveSibling("." + outAbs.getFileName() + ".partial-"
-                + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE));
+        Path tmp = null;
         boolean moved = false;
         try (HfModel model = HfModel.open(modelFolder)) {
             checkModel(model.config(), first.config(), configFile);
-            Files.createDirectories(tmp);
+            tmp = OutputFolder.newTempSibling(outAbs, OutputKind.EXPORT);
             ExportManifest manifest = write(source, exporters, model, tmp, log);
-            if (Files.isDirectory(outAbs)) {
-                Files.delete(outAbs);
-            }
-            Files.move(tmp, outAbs, StandardCopyOption.ATOMIC_MOVE);
+            OutputFolder.install(tmp, outAbs, OutputKind.EXPORT);
             moved = true;
             return new Result(outAbs, manifest, fileSizes(outAbs));
         } finally {
-            if (!moved) {
-                deleteTree(tmp);
+            if (!moved && tmp != null) {
+                OutputFolder.deleteTree(tmp);
             }
         }
     }
@@ -110,7 +110,7 @@ public final class Exporter {
     private static Map<String, Long> fileSizes(Path folder) throws IOException {
         Map<String, Long> sizes = new LinkedHashMap<>();
         try (Stream<Path> files = Files.list(folder)) {
-            for (Path f : files.sorted().toList()) {
+            for (Path f : files.filter(f -> !f.getFileName().toString().startsWith(".")).sorted().toList()) {
                 sizes.put(f.getFileName().toString(), Files.size(f));
             }
         }
@@ -256,22 +256,5 @@ public final class Exporter {
 
     private static Double value(double v) {
         return Double.isNaN(v) ? null : v;
-    }
-
-    private static boolean isEmpty(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.findAny().isEmpty();
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

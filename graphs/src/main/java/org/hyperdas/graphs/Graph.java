@@ -299,8 +299,16 @@ public final class Graph {
     /** Writes the model; external-data locations resolve against the file's folder. */
     public void writeTo(Path file) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, toBytes());
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        boolean moved = false;
+        try {
+            Files.write(tmp, toBytes());
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            moved = true;
+        } finally {
+            if (!moved) {
+                Files.deleteIfExists(tmp); // a failed write (disk full) leaves no half-written file
+            }
+        }
     }
 
     // ---- naming ----

@@ -39,6 +39,12 @@ public final class AtomicFiles {
                     StandardOpenOption.WRITE)) {
                 body.write(ch);
                 ch.force(true);
+            } catch (IOException e) {
+                if (e.getClass() != IOException.class) {
+                    throw e; // already names the file (FileSystemException and its kind)
+                }
+                // A full disk or a file size limit: the bare "File too large" names no file.
+                throw new IOException("cannot write " + abs + ": " + e.getMessage(), e);
             }
             // On POSIX, ATOMIC_MOVE is rename(2), which replaces an existing regular file.
             Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);

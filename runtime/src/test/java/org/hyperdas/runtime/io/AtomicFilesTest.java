@@ -31,7 +31,9 @@ class AtomicFilesTest {
             AtomicFiles.writeFully(ch, ByteBuffer.wrap(new byte[4096]));
             throw new IOException("disk full (simulated)");
         }));
-        assertEquals("disk full (simulated)", e.getMessage());
+        // The bare error of a full disk names no file: the rethrown one does.
+        assertEquals("cannot write " + target.toAbsolutePath() + ": disk full (simulated)", e.getMessage());
+        assertEquals("disk full (simulated)", e.getCause().getMessage());
         assertFalse(Files.exists(target));
         assertEquals(List.of(), listing());
     }

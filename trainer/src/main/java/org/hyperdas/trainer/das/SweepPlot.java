@@ -63,6 +63,7 @@ public final class SweepPlot {
         int height = 120 + 320 * Math.max(1, splits.size());
         BufferedImage image = chart.createBufferedImage(900, height);
         ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.setUseCache(false); // encode in memory: no cache file in the temp folder, which may be full
         ImageIO.write(image, "png", png);
         AtomicFiles.writeBytes(file, png.toByteArray());
     }

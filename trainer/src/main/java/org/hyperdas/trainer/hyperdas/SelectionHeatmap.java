@@ -82,6 +82,7 @@ public final class SelectionHeatmap {
         int height = Math.max(350, 220 + 24 * rows);
         BufferedImage image = chart.createBufferedImage(width, height);
         ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.setUseCache(false); // encode in memory: no cache file in the temp folder, which may be full
         ImageIO.write(image, "png", png);
         AtomicFiles.writeBytes(file, png.toByteArray());
     }

@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 import org.hyperdas.evaluation.ravel.RavelDataset;
 import org.hyperdas.evaluation.ravel.RavelLoader;
@@ -26,6 +25,8 @@ import org.hyperdas.runtime.hf.HfModel;
 import org.hyperdas.runtime.hf.HfTokenizer;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.hyperdas.runtime.io.AtomicFiles;
+import org.hyperdas.runtime.io.OutputFolder;
+import org.hyperdas.runtime.io.OutputKind;
 import org.hyperdas.runtime.ort.OrtEngine;
 import org.hyperdas.runtime.safetensors.SafetensorsWriter;
 import org.hyperdas.runtime.train.TrainStep;
@@ -231,8 +232,7 @@ public final class KnowledgeTrainer {
     private KnowledgeReport finish(Path out, Path partial, TrainStep step, LlamaConfig config,
             Map<String, Object> settings, TrainLoop.Result r, List<Double> epochLosses, KnowledgeCorpus corpus,
             OrtEngine engine) throws IOException, OrtException {
-        Path staging = out.resolveSibling("." + out.getFileName() + ".tmp-"
-                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        Path staging = OutputFolder.newTempSibling(out, OutputKind.PRETRAIN);
         try {
             writeModel(staging, partial, step, config, settings, r.stepsDone(), r.seconds(), epochLosses);
             KnowledgeReport report;
@@ -245,7 +245,7 @@ public final class KnowledgeTrainer {
             }
             report = new KnowledgeReport(out.toString(), entitiesOf(corpus), report.attributes());
             report.write(staging);
-            install(staging, out);
+            OutputFolder.install(staging, out, OutputKind.PRETRAIN);
             deleteTree(partial);
             return report;
         } finally {
@@ -312,23 +312,6 @@ public final class KnowledgeTrainer {
         training.set("epoch_losses", JSON.valueToTree(epochLosses));
         AtomicFiles.writeString(folder.resolve(TRAINING_FILE), JSON.writerWithDefaultPrettyPrinter()
                 .writeValueAsString(training) + "\n");
-    }
-
-    /**
-     * Moves the complete staging folder to {@code out}: an existing {@code out} is first renamed
-     * aside and deleted once the new folder is in place, so {@code out} is never half-written.
-     */
-    private static void install(Path staging, Path out) throws IOException {
-        Path old = null;
-        if (Files.exists(out)) {
-            old = out.resolveSibling("." + out.getFileName() + ".old-"
-                    + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-            Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        Files.move(staging, out, StandardCopyOption.ATOMIC_MOVE);
-        if (old != null) {
-            deleteTree(old);
-        }
     }
 
     static void deleteTree(Path root) throws IOException {
