@@ -3,7 +3,6 @@ package org.hyperdas.tests;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -184,7 +183,7 @@ class FaultInjectionTest {
             ChildCli.Result r = ChildCli.run(ref.to(out), dir.resolve(name + "-full.log"), limitKb, TIMEOUT_S);
             System.out.printf("%s under ulimit -f %d: exit %d, %s%n", name, limitKb, r.code(),
                     r.log().lines().filter(l -> l.startsWith("error:")).findFirst().orElse("(no error line)"));
-            assertNotEquals(0, r.code(), name + " under a " + limitKb + " KB file size limit:\n" + r.log());
+            assertEquals(2, r.code(), name + " under a " + limitKb + " KB file size limit:\n" + r.log());
             assertTrue(r.log().lines().anyMatch(l -> l.startsWith("error: ")), r.log());
             assertFalse(r.log().lines().anyMatch(l -> l.startsWith("\tat ")), "no stack trace:\n" + r.log());
             assertNothingHalfWritten(out, ref.out());
