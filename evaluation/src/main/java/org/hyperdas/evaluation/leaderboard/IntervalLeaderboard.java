@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.hyperdas.evaluation.arrow.PredictionFile;
 import org.hyperdas.evaluation.scoring.RunFolder;
 import org.hyperdas.evaluation.scoring.Scores;
@@ -32,8 +33,20 @@ public record IntervalLeaderboard(List<Section> sections, String reference, List
     /** The reference method of the differences when present: the strongest published baseline. */
     public static final String DEFAULT_REFERENCE = "mdas";
 
-    /** A method's intervals on one split, over {@code seeds}. */
-    public record Row(String method, List<Long> seeds, SplitIntervals intervals) {
+    /**
+     * A method's intervals on one split, over {@code seeds}.
+     *
+     * @param method the row label: the method, followed by " [context]" when the runs have one
+     * @param context what else tells the runs apart besides method and seed ("layer=1, k=4"; "" for none)
+     */
+    public record Row(String method, String context, List<Long> seeds, SplitIntervals intervals) {
+    }
+
+    /** The runs of one row: a context and a method. */
+    private record Key(String context, String method) {
+        String label() {
+            return context.isEmpty() ? method : method + " [" + context + "]";
+        }
     }
 
     /** One split: the entity types (columns), the methods, and the differences to the reference. */
@@ -51,22 +64,32 @@ public record IntervalLeaderboard(List<Section> sections, String reference, List
 
     /** Builds the board from run folders; differences are taken to {@code reference} when it is on the board. */
     public static IntervalLeaderboard fromFolders(List<Path> folders, String reference) {
+        return fromFolders(folders, run -> "", reference);
+    }
+
+    /**
+     * Builds the board from run folders whose rows are told apart by method and {@code context} (a
+     * sweep's layer, k, ...); each row's difference is taken to the reference method's row of the
+     * same context.
+     */
+    public static IntervalLeaderboard fromFolders(List<Path> folders, Function<RunFolder.Run, String> context,
+            String reference) {
         if (folders.isEmpty()) {
             throw new BadInputException("leaderboard: no run folders given (expected one or more run folders)");
         }
-        Map<String, TreeMap<Long, SeedRun>> byMethod = new TreeMap<>(
-                Comparator.comparingInt(Leaderboard::methodRank).thenComparing(Comparator.naturalOrder()));
+        Map<Key, TreeMap<Long, SeedRun>> byMethod = new TreeMap<>(Comparator.comparing(Key::context)
+                .thenComparingInt((Key k) -> Leaderboard.methodRank(k.method())).thenComparing(Key::method));
         List<Leaderboard.Entry> entries = new ArrayList<>();
         for (Path f : folders) {
             RunFolder.Run run = RunFolder.read(f);
             long seed = parseSeed(run, f);
-            SeedRun previous = byMethod.computeIfAbsent(run.method(), m -> new TreeMap<>()).put(seed,
-                    new SeedRun(seed, run));
+            Key key = new Key(context.apply(run), run.method());
+            SeedRun previous = byMethod.computeIfAbsent(key, m -> new TreeMap<>()).put(seed, new SeedRun(seed, run));
             if (previous != null) {
-                throw BadInputException.file(f, "a second " + run.method() + " run with seed " + seed + " (the other"
+                throw BadInputException.file(f, "a second " + key.label() + " run with seed " + seed + " (the other"
                         + " is " + previous.run().folder() + "); expected one run per method and seed");
             }
-            entries.add(new Leaderboard.Entry(run.method() + " (seed " + seed + ")", f, run.configText("model", "?"),
+            entries.add(new Leaderboard.Entry(key.label() + " (seed " + seed + ")", f, run.configText("model", "?"),
                     run.configText("layer", "?"), run.configText("k", "-")));
         }
         Map<Path, Map<String, ScoredPairs>> predictions = new LinkedHashMap<>();
@@ -75,7 +98,7 @@ public record IntervalLeaderboard(List<Section> sections, String reference, List
                 .forEach(s -> splits.add(s.split()))));
         List<String> ordered = new ArrayList<>(splits);
         ordered.sort(Comparator.comparingInt(Leaderboard::splitRank));
-        String ref = byMethod.containsKey(reference) ? reference : null;
+        String ref = byMethod.keySet().stream().anyMatch(k -> k.method().equals(reference)) ? reference : null;
         List<Section> sections = new ArrayList<>();
         for (String split : ordered) {
             sections.add(section(split, byMethod, ref, predictions));
@@ -92,11 +115,11 @@ public record IntervalLeaderboard(List<Section> sections, String reference, List
         }
     }
 
-    private static Section section(String split, Map<String, TreeMap<Long, SeedRun>> byMethod, String reference,
+    private static Section section(String split, Map<Key, TreeMap<Long, SeedRun>> byMethod, String reference,
             Map<Path, Map<String, ScoredPairs>> cache) {
         Set<String> typeSet = new LinkedHashSet<>();
         List<Row> rows = new ArrayList<>();
-        byMethod.forEach((method, seeds) -> {
+        byMethod.forEach((key, seeds) -> {
             List<SeedRun> scored = seeds.values().stream()
                     .filter(r -> r.run().scores().split(split).isPresent()).toList();
             if (scored.isEmpty()) {
@@ -111,13 +134,14 @@ public record IntervalLeaderboard(List<Section> sections, String reference, List
                         .map(r -> splitCid(r.run().scores().split(split).orElseThrow())).toList());
             }
             typeSet.addAll(intervals.byType().keySet());
-            rows.add(new Row(method, scored.stream().map(SeedRun::seed).toList(), intervals));
+            rows.add(new Row(key.label(), key.context(), scored.stream().map(SeedRun::seed).toList(), intervals));
         });
         List<Row> differences = new ArrayList<>();
         if (reference != null) {
-            byMethod.forEach((method, seeds) -> {
-                if (!method.equals(reference)) {
-                    Row d = difference(method, seeds, byMethod.get(reference), split, cache);
+            byMethod.forEach((key, seeds) -> {
+                TreeMap<Long, SeedRun> ref = byMethod.get(new Key(key.context(), reference));
+                if (!key.method().equals(reference) && ref != null) {
+                    Row d = difference(key, seeds, ref, reference, split, cache);
                     if (d != null) {
                         differences.add(d);
                     }
@@ -130,8 +154,8 @@ public record IntervalLeaderboard(List<Section> sections, String reference, List
     }
 
     /** Method - reference over the seeds both scored on this split; null when they share none. */
-    private static Row difference(String method, TreeMap<Long, SeedRun> seeds, TreeMap<Long, SeedRun> reference,
-            String split, Map<Path, Map<String, ScoredPairs>> cache) {
+    private static Row difference(Key key, TreeMap<Long, SeedRun> seeds, TreeMap<Long, SeedRun> reference,
+            String referenceMethod, String split, Map<Path, Map<String, ScoredPairs>> cache) {
         List<ScoredPairs> a = new ArrayList<>();
         List<ScoredPairs> b = new ArrayList<>();
         List<Long> common = new ArrayList<>();
@@ -148,11 +172,11 @@ public record IntervalLeaderboard(List<Section> sections, String reference, List
             return null;
         }
         try {
-            return new Row(method + " − " + reference.firstEntry().getValue().run().method(), common,
-                    Bootstrap.pairedDifference(a, b, Bootstrap.REPLICATES, Bootstrap.SEED));
+            return new Row(new Key(key.context(), key.method() + " − " + referenceMethod).label(), key.context(),
+                    common, Bootstrap.pairedDifference(a, b, Bootstrap.REPLICATES, Bootstrap.SEED));
         } catch (IllegalArgumentException e) {
-            throw new BadInputException("leaderboard: " + method + " and " + reference.firstEntry().getValue().run()
-                    .method() + " cannot be compared pair by pair: " + e.getMessage()
+            throw new BadInputException("leaderboard: " + key.label() + " and " + referenceMethod
+                    + " cannot be compared pair by pair: " + e.getMessage()
                     + " (expected runs of the same seed, model, data and splits)");
         }
     }
