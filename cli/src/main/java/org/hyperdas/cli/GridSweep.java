@@ -3,10 +3,8 @@ package org.hyperdas.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.hyperdas.evaluation.leaderboard.IntervalLeaderboardWriter;
 import org.hyperdas.runtime.BadInputException;
@@ -39,14 +37,7 @@ final class GridSweep {
     static List<Cell> cells(Path grid, Path model) {
         List<Cell> cells = new ArrayList<>();
         for (Cell c : Grid.read(grid, trainOptions())) {
-            if (c.settings().containsKey("model") || model == null) {
-                cells.add(c);
-            } else {
-                Map<String, String> s = new LinkedHashMap<>();
-                s.put("model", model.toAbsolutePath().toString());
-                s.putAll(c.settings());
-                cells.add(new Cell(c.name(), s, c.axes()));
-            }
+            cells.add(model == null ? c : c.withDefault("model", model.toAbsolutePath().toString()));
         }
         return cells;
     }

@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
  *        without value), in the grid's order
  * @param axes the names of the options the grid varies
  */
-public record Cell(String name, Map<String, String> settings, List<String> axes) {
+@SuppressWarnings("serial") // the settings and axes are immutable JDK collections, which serialize
+public record Cell(String name, Map<String, String> settings, List<String> axes) implements java.io.Serializable {
     public Cell {
         settings = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(settings));
         axes = List.copyOf(axes);
@@ -24,6 +25,17 @@ public record Cell(String name, Map<String, String> settings, List<String> axes)
     /** The seed the cell trains with (train's default 0 when the grid gives none). */
     public long seed() {
         return Long.parseLong(settings.getOrDefault("seed", "0"));
+    }
+
+    /** This cell with {@code option} set to {@code value} unless the grid set it (a sweep-wide default). */
+    public Cell withDefault(String option, String value) {
+        if (settings.containsKey(option)) {
+            return this;
+        }
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put(option, value);
+        s.putAll(settings);
+        return new Cell(name, s, axes);
     }
 
     /** The method the cell trains ("" = train's default). */

@@ -30,7 +30,10 @@ public final class Grid {
     private Grid() {
     }
 
-    /** Reads and expands a grid file; {@code knownOptions} are train's option names without dashes. */
+    /**
+     * Reads and expands a grid file; {@code knownOptions} are train's option names without dashes (null:
+     * not checked here, each cell's train refuses an unknown option itself).
+     */
     public static List<Cell> read(Path file, Set<String> knownOptions) {
         JsonNode root;
         try {
@@ -61,7 +64,7 @@ public final class Grid {
                 throw BadInputException.field(file, e.getKey(), "a train option other than " + RESERVED
                         + " (the sweep sets those per cell)", "a reserved option");
             }
-            if (!knownOptions.contains(option)) {
+            if (knownOptions != null && !knownOptions.contains(option)) {
                 throw BadInputException.field(file, e.getKey(), "one of train's options " + knownOptions,
                         "an unknown option");
             }
