@@ -39,6 +39,10 @@ record CellTask(String out, List<String> launcher, int threads) implements Funct
             placed = cell.withDefault("device", "cuda:" + gpu);
         }
         List<String> cmd = new ArrayList<>(LocalBackend.command(launcher, placed, folder, threads));
+        if (cmd.get(0).equals("java")) {
+            // the executor's own JVM, wherever it is installed on this worker
+            cmd.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        }
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(folder.resolve(CellFolder.LOG).toFile()));
         pb.environment().put("ORT_DISABLE_TELEMETRY", "1");
