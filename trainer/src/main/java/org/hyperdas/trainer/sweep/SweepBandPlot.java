@@ -52,9 +52,11 @@ public final class SweepBandPlot {
         System.setProperty("java.awt.headless", "true");
         NumberAxis x = new NumberAxis(axis.equals("layer") ? "Layer (residual stream entering block L)" : axis);
         x.setAutoRangeIncludesZero(false);
+        x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
         CombinedDomainXYPlot combined = new CombinedDomainXYPlot(x);
         combined.setGap(12);
         int panels = 0;
+        XYPlot first = null;
         for (IntervalLeaderboard.Section s : board.sections()) {
             YIntervalSeriesCollection data = new YIntervalSeriesCollection();
             Map<String, YIntervalSeries> series = new LinkedHashMap<>();
@@ -95,11 +97,15 @@ public final class SweepBandPlot {
             plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
             plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
             combined.add(plot, 1);
+            first = first == null ? plot : first;
             panels++;
         }
         if (panels == 0) {
             return false;
         }
+        // Panels list their series in the same order and colours when every split has every row: list
+        // them once.
+        combined.setFixedLegendItems(first.getLegendItems());
         JFreeChart chart = new JFreeChart("Disentangle by " + axis + " (mean and 95% interval)",
                 new Font("SansSerif", Font.BOLD, 16), combined, true);
         chart.setBackgroundPaint(Color.WHITE);
