@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
                 + " default, so the test splits stay unseen when a layer is picked.")
 final class SweepCommand implements Callable<Integer> {
     @Option(names = "--grid", paramLabel = "FILE",
-            description = "A JSON grid of train options to values or arrays of values (method, layer, k, seed,"
+            description = "A JSON (or .yaml / .yml) grid of train options to values or arrays of values (method, layer, k, seed,"
                     + " entity-types, any train flag): each combination is a cell, one train into DIR/CELL; finished"
                     + " cells are skipped. Writes sweep.arrow, leaderboard.md|csv (95%% intervals over seeds, paired"
                     + " difference to mdas) and disentangle-by-layer.png / -by-k.png. Replaces --method.")

@@ -2,6 +2,7 @@ package org.hyperdas.trainer.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,7 +14,7 @@ import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.trainer.MethodRegistry;
 
 /**
- * A sweep grid: a JSON object whose keys are {@code train} options without the leading dashes
+ * A sweep grid: a JSON object (or the same as YAML, in a *.yaml / *.yml file) whose keys are {@code train} options without the leading dashes
  * ("method", "layer", "k", "seed", "entity-types", "steps", ...; underscores read as dashes) and
  * whose values are either one value (every cell gets it) or an array of values (an axis: the cells
  * are the Cartesian product of the axes, the first key varying slowest). A value is a string, a
@@ -37,12 +38,19 @@ public final class Grid {
     public static List<Cell> read(Path file, Set<String> knownOptions) {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(file.toFile());
+            root = mapperFor(file).readTree(file.toFile());
         } catch (IOException e) {
-            throw BadInputException.file(file, "not a JSON grid: " + e.getMessage()
+            throw BadInputException.file(file, "not a JSON or YAML grid: " + e.getMessage()
                     + " (expected an object such as {\"method\": [\"mdas\", \"hyperdas\"], \"seed\": [0, 1, 2]})");
         }
         return expand(root, file, knownOptions);
+    }
+
+    /** YAML for *.yaml and *.yml, JSON otherwise. */
+    private static ObjectMapper mapperFor(Path file) {
+        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        return name.endsWith(".yaml") || name.endsWith(".yml") ? new ObjectMapper(new YAMLFactory())
+                : new ObjectMapper();
     }
 
     /** Expands a parsed grid into its cells. */

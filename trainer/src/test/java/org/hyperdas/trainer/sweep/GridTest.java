@@ -54,6 +54,21 @@ class GridTest {
     }
 
     @Test
+    void yamlGridsReadAsTheirJsonForm(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path yaml = dir.resolve("grid.yaml");
+        java.nio.file.Files.writeString(yaml, "method: [mdas, hyperdas]\nseed: [0, 1]\nk: 4\n"
+                + "no-knowledge-filter: true\n");
+        Path json = dir.resolve("grid.json");
+        java.nio.file.Files.writeString(json, "{\"method\": [\"mdas\", \"hyperdas\"], \"seed\": [0, 1], \"k\": 4,"
+                + " \"no-knowledge-filter\": true}");
+        List<Cell> fromYaml = Grid.read(yaml, OPTIONS);
+        assertEquals(4, fromYaml.size());
+        assertEquals(Grid.read(json, OPTIONS), fromYaml);
+        java.nio.file.Files.writeString(yaml, "method: [mdas\n");
+        assertThrows(BadInputException.class, () -> Grid.read(yaml, OPTIONS));
+    }
+
+    @Test
     void refusals() {
         for (String bad : List.of("[1, 2]", "{}", "{\"out\": \"x\"}", "{\"seeds\": [1]}", "{\"lr2\": 1}",
                 "{\"layer\": []}", "{\"layer\": {\"a\": 1}}", "{\"method\": [\"mdas\", \"nope\"]}")) {
