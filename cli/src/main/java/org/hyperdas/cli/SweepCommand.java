@@ -24,7 +24,24 @@ import picocli.CommandLine.Spec;
                 + " and attribute) and disentangle-by-layer.png; prints sweep.md. Scores the validation splits by"
                 + " default, so the test splits stay unseen when a layer is picked.")
 final class SweepCommand implements Callable<Integer> {
-    @Option(names = "--method", required = true, paramLabel = "METHOD",
+    @Option(names = "--grid", paramLabel = "FILE",
+            description = "A JSON (or .yaml / .yml) grid of train options to values or arrays of values (method, layer, k, seed,"
+                    + " entity-types, any train flag): each combination is a cell, one train into DIR/CELL; finished"
+                    + " cells are skipped. Writes sweep.arrow, leaderboard.md|csv (95%% intervals over seeds, paired"
+                    + " difference to mdas) and disentangle-by-layer.png / -by-k.png. Replaces --method.")
+    Path grid;
+
+    @Option(names = "--backend", defaultValue = "local", paramLabel = "NAME",
+            description = "With --grid: local (the default: a pool of child processes on this machine). Spark runs"
+                    + " from the spark module's own jar (see README, \"Sweeps\").")
+    String backend;
+
+    @Option(names = "--parallel", paramLabel = "N",
+            description = "With --grid: cells at once (default: min(cells, cores)); each gets cores / N ONNX Runtime"
+                    + " threads unless the grid sets threads.")
+    Integer parallel;
+
+    @Option(names = "--method", paramLabel = "METHOD",
             completionCandidates = TrainCommand.MethodNames.class, description = "One of: ${COMPLETION-CANDIDATES}.")
     String method;
 
@@ -57,6 +74,24 @@ final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (grid != null) {
+            if (method != null) {
+                throw new org.hyperdas.runtime.BadInputException("--grid and --method: give one of them (a grid"
+                        + " names its methods)");
+            }
+            if (!backend.equals("local")) {
+                throw new org.hyperdas.runtime.BadInputException("--backend '" + backend + "': expected local; the"
+                        + " Spark backend runs from spark/target/hyperdas-spark.jar (README, \"Sweeps\")");
+            }
+            GridSweep.refuseCellOptions(spec.commandLine().getParseResult());
+            boolean named = GridSweep.cells(grid, null).stream().allMatch(c -> c.settings().containsKey("model"));
+            Path model = named ? null : target.modelFolder(true);
+            return GridSweep.run(GridSweep.cells(grid, model), out, parallel, spec.commandLine().getOut());
+        }
+        if (method == null) {
+            throw new org.hyperdas.runtime.BadInputException("sweep: expected --method METHOD (a layer sweep) or"
+                    + " --grid FILE");
+        }
         InterventionMethod m = MethodRegistry.get(method);
         if (m.sweepRefusal() != null) {
             throw new org.hyperdas.runtime.BadInputException(m.sweepRefusal());

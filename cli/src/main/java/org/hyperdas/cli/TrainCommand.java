@@ -115,6 +115,12 @@ final class TrainCommand implements Callable<Integer> {
             description = "Splits to score, each separately (default: ${DEFAULT-VALUE}).")
     List<String> splits;
 
+    @Option(names = "--seeds", split = ",", paramLabel = "S,...",
+            description = "Train everything once per seed, into DIR/seed-S (each run as --seed S would run it), then"
+                    + " write one leaderboard with 95%% intervals over the seeds and the paired difference of each"
+                    + " method to mdas (DIR/leaderboard.md, .csv). Replaces --seed.")
+    List<Long> seeds;
+
     @Mixin
     OutputOptions output;
 
@@ -260,6 +266,18 @@ final class TrainCommand implements Callable<Integer> {
         InterventionMethod m = MethodRegistry.get(method);
         if (out == null) {
             out = Path.of("runs", method);
+        }
+        if (seeds != null) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--seed")) {
+                throw new BadInputException("--seed and --seeds: give one of them");
+            }
+            Path base = out;
+            List<Long> all = seeds;
+            seeds = null;
+            return SeedRuns.run(all, base, s -> {
+                flags.seed = s;
+                out = base.resolve(SeedRuns.seedFolder(s));
+            }, this::call, spec.commandLine().getOut());
         }
         List<PairSplit> evalSplits = parseSplits(splits);
         List<String> baselineNames = baselineMethods(m);

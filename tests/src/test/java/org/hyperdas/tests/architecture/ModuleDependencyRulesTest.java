@@ -18,6 +18,9 @@ import org.junit.jupiter.api.Test;
  * ones below it, so a dependency Maven would allow through a transitive path (evaluation reaching
  * graphs, trainer reaching cli) still fails here.
  *
+ * <p>The optional spark module (grid sweeps as Spark tasks) may use the trainer and everything below
+ * it, and nothing may use it: the core CLI never carries Spark.
+ *
  * <p>The explorer (the local web page) runs exports as {@code infer} does, so it sits beside the
  * trainer and must not reach it; the trainer must not reach the explorer either.
  */
@@ -42,18 +45,22 @@ class ModuleDependencyRulesTest {
                 .layer("trainer").definedBy(ROOT + ".trainer..")
                 .layer("explorer").definedBy(ROOT + ".explorer..")
                 .layer("cli").definedBy(ROOT + ".cli..")
+                .layer("spark").definedBy(ROOT + ".spark..")
                 .whereLayer("runtime").mayNotAccessAnyLayer()
                 .whereLayer("graphs").mayOnlyAccessLayers("runtime")
                 .whereLayer("evaluation").mayOnlyAccessLayers("runtime")
                 .whereLayer("export").mayOnlyAccessLayers("evaluation", "graphs", "runtime")
                 .whereLayer("trainer").mayOnlyAccessLayers("export", "evaluation", "graphs", "runtime")
                 .whereLayer("explorer").mayOnlyAccessLayers("export", "evaluation", "graphs", "runtime")
-                .whereLayer("cli").mayNotBeAccessedByAnyLayer();
+                .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+                .whereLayer("spark").mayOnlyAccessLayers("trainer", "export", "evaluation", "graphs", "runtime")
+                .whereLayer("spark").mayNotBeAccessedByAnyLayer();
     }
 
     @Test
     void everyModuleProducesClasses() {
-        for (String module : List.of("runtime", "graphs", "evaluation", "export", "trainer", "explorer", "cli")) {
+        for (String module : List.of("runtime", "graphs", "evaluation", "export", "trainer", "explorer", "cli",
+                "spark")) {
             assertTrue(classes.containPackage(ROOT + "." + module),
                     "no class of " + ROOT + "." + module + " imported: the rules below would check nothing there");
         }
