@@ -84,6 +84,8 @@ final class SweepCommand implements Callable<Integer> {
                         + " Spark backend runs from spark/target/hyperdas-spark.jar (README, \"Sweeps\")");
             }
             GridSweep.refuseCellOptions(spec.commandLine().getParseResult());
+            // A re-run over its own folder continues (finished cells are skipped); user files are refused.
+            output.claim(out, OutputKind.SWEEP);
             boolean named = GridSweep.cells(grid, null).stream().allMatch(c -> c.settings().containsKey("model"));
             Path model = named ? null : target.modelFolder(true);
             return GridSweep.run(GridSweep.cells(grid, model), out, parallel, spec.commandLine().getOut());

@@ -32,7 +32,7 @@ record CellTask(String out, List<String> launcher, int threads) implements Funct
         if (CellFolder.finishedRuns(folder) != null) {
             return cell.name() + ": finished before, skipped";
         }
-        Files.createDirectories(folder);
+        CellFolder.prepare(folder);
         Cell placed = cell;
         String gpu = assignedGpu();
         if (gpu != null) {

@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import org.hyperdas.cli.HyperdasRun;
 import org.hyperdas.evaluation.arrow.SweepTable;
 import org.hyperdas.evaluation.scoring.RunFolder;
+import org.hyperdas.runtime.io.OutputFolder;
+import org.hyperdas.runtime.io.OutputKind;
 import org.hyperdas.runtime.safetensors.SafetensorsFile;
 import org.hyperdas.runtime.testing.SharedData;
 import org.hyperdas.runtime.train.TrainStep;
@@ -60,7 +62,9 @@ class GridSweepCliTest {
         Path killed = dir.resolve("killed");
         Cell first = new Cell("seed-0", java.util.Map.of(), List.of());
         Path cellFolder = killed.resolve("seed-0");
-        Files.createDirectories(cellFolder);
+        // as the sweep leaves them before starting a cell: its own folder and the cell's, both marked
+        OutputFolder.claim("--out", killed, OutputKind.SWEEP, false, System.err);
+        CellFolder.prepare(cellFolder);
         List<String> cmd = LocalBackend.command(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 HyperdasRun.class.getName()), first, cellFolder, 1);

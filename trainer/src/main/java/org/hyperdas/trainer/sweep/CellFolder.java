@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.hyperdas.evaluation.scoring.RunFolder;
 import org.hyperdas.runtime.io.AtomicFiles;
+import org.hyperdas.runtime.io.OutputFolder;
+import org.hyperdas.runtime.io.OutputKind;
 
 /**
  * A cell's folder and its completion record {@code cell.json}, written atomically after the cell's
@@ -25,6 +27,14 @@ public final class CellFolder {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private CellFolder() {
+    }
+
+    /**
+     * Creates the cell's folder marked as a {@code train} output, so the cell's own {@code train
+     * --out FOLDER} accepts it although the sweep's {@link #LOG} is already there.
+     */
+    public static void prepare(Path folder) {
+        OutputFolder.claim("--out", folder, OutputKind.TRAIN, false, System.err);
     }
 
     /** The run folders of a finished cell, relative to its folder ("" = the folder itself); null if unfinished. */

@@ -87,7 +87,7 @@ public final class LocalBackend {
             log.printf("[%d/%d] %s: finished before, skipped%n", done.incrementAndGet(), total, cell.name());
             return new CellRun(cell, folder, true, 0, finished);
         }
-        Files.createDirectories(folder);
+        CellFolder.prepare(folder);
         log.printf("[%d/%d] %s: started%n", done.get(), total, cell.name());
         long start = System.nanoTime();
         ProcessBuilder pb = new ProcessBuilder(command(launcher, cell, folder, plan.threadsPerCell()))
