@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
 
 /**
  * Writes files so that readers only ever see the old content or the complete new content: the
@@ -23,6 +24,14 @@ public final class AtomicFiles {
     @FunctionalInterface
     public interface ChannelBody {
         void write(FileChannel channel) throws IOException;
+    }
+
+    /** The temporary files {@link #write} creates beside their target: {@code .NAME.HEX.tmp}. */
+    private static final Pattern TEMP_NAME = Pattern.compile("\\..+\\.[0-9a-f]{1,16}\\.tmp");
+
+    /** Whether {@code file} is named like a temporary file of {@link #write} (one a killed writer leaves). */
+    public static boolean isTempFile(Path file) {
+        return TEMP_NAME.matcher(file.getFileName().toString()).matches();
     }
 
     public static void write(Path target, ChannelBody body) throws IOException {

@@ -62,7 +62,25 @@ public final class OutputFolder {
         }
         probeWritable(where, abs);
         removeLeftovers(abs, kind, log);
+        if (Files.isDirectory(abs) && isOwn(abs, kind, names(abs))) {
+            removeStaleTempFiles(abs, log);
+        }
         return abs;
+    }
+
+    /**
+     * Removes the temporary files of atomic writes ({@link AtomicFiles#isTempFile}) that a killed
+     * run left inside its own output folder; the files they were to replace are whole (old or new).
+     */
+    private static void removeStaleTempFiles(Path folder, PrintStream log) {
+        try (Stream<Path> walk = Files.walk(folder)) {
+            for (Path p : walk.filter(Files::isRegularFile).filter(AtomicFiles::isTempFile).toList()) {
+                Files.deleteIfExists(p);
+                log.println("note: removed " + p + ", an unfinished write of an interrupted run");
+            }
+        } catch (IOException e) {
+            log.println("note: could not remove unfinished writes under " + folder + ": " + describe(e));
+        }
     }
 
     /** {@link #check}, then creates the folder and marks it as this kind's output (written in place). */

@@ -151,4 +151,25 @@ class OutputFolderTest {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
         }
     }
+
+    @Test
+    void unfinishedAtomicWritesInOwnOutputAreRemovedAndAUsersAreKept(@TempDir Path dir) throws IOException {
+        Path run = OutputFolder.claim("--out", dir.resolve("run"), OutputKind.TRAIN, false, log);
+        Files.createDirectories(run.resolve("sub"));
+        Path stale = run.resolve("sub").resolve(".predictions.arrow.b5093a40de35a4c4.tmp");
+        Files.writeString(stale, "half");
+        Path userLike = run.resolve("notes.tmp");
+        Files.writeString(userLike, "not ours by name");
+        check(run, OutputKind.TRAIN, false);
+        assertFalse(Files.exists(stale), "a killed writer's temporary file goes");
+        assertTrue(Files.exists(userLike), "only names of the atomic writer's pattern are removed");
+        assertTrue(logged.toString(StandardCharsets.UTF_8).contains("an unfinished write of an interrupted run"));
+
+        Path user = dir.resolve("mine");
+        Files.createDirectories(user);
+        Path theirs = user.resolve(".data.arrow.0123abcd.tmp");
+        Files.writeString(theirs, "x");
+        check(user, OutputKind.TRAIN, true);
+        assertTrue(Files.exists(theirs), "nothing is removed from a folder that is not the tool's output");
+    }
 }
