@@ -33,11 +33,11 @@ public final class Bootstrap {
     private Bootstrap() {
     }
 
-    /** Mean over seeds and its t-interval, per entity type and overall. */
+    /** Mean over seeds and its t-interval (within the scores' range 0..1), per entity type and overall. */
     public static SplitIntervals acrossSeeds(String split, List<SplitCid> perSeed) {
         Replicates r = new Replicates();
         perSeed.forEach(r::add);
-        return r.summarize(split, values -> Intervals.tInterval(values));
+        return r.summarize(split, values -> Intervals.tInterval(values).clampedTo(0, 1));
     }
 
     /** The observed scores with percentile intervals over {@code replicates} stratified pair draws. */

@@ -13,6 +13,17 @@ public record Interval(double estimate, double low, double high) {
         return !Double.isNaN(estimate);
     }
 
+    /**
+     * The interval cut to {@code [min, max]}: a score that cannot leave that range (an accuracy in
+     * 0..1) keeps its t-interval within it instead of reporting, say, 101.8%.
+     */
+    public Interval clampedTo(double min, double max) {
+        if (!isDefined()) {
+            return this;
+        }
+        return new Interval(estimate, Math.max(min, low), Math.min(max, high));
+    }
+
     /** Whether the whole interval lies above zero (a difference that holds at 95%). */
     public boolean excludesZeroAbove() {
         return low > 0;

@@ -118,4 +118,19 @@ class BootstrapTest {
         assertEquals(Intervals.tInterval(new double[] {0.5, 0.6, 0.7}), i.overall().disentangle());
         assertEquals(Intervals.tInterval(new double[] {0.5, 0.6, 0.7}), i.byType().get("city").cause());
     }
+
+    @Test
+    void aTIntervalAcrossSeedsStaysWithinTheScoresRange() {
+        List<ScoredPairs.SplitCid> seeds = new ArrayList<>();
+        for (double d : new double[] {0.90, 0.96, 1.0}) {
+            Scores.Cid c = new Scores.Cid(d, d, d);
+            seeds.add(new ScoredPairs.SplitCid(java.util.Map.of("city", c), c));
+        }
+        Interval raw = Intervals.tInterval(new double[] {0.90, 0.96, 1.0});
+        assertTrue(raw.high() > 1, "the plain t-interval leaves 0..1 here: " + raw);
+        Interval shown = Bootstrap.acrossSeeds("test_entity", seeds).overall().isolate();
+        assertEquals(raw.estimate(), shown.estimate());
+        assertEquals(raw.low(), shown.low());
+        assertEquals(1.0, shown.high());
+    }
 }

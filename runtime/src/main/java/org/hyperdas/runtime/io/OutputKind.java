@@ -32,8 +32,9 @@ public record OutputKind(String name, List<List<String>> signatures, boolean rep
     /** {@code train}: a run folder, or a folder of run folders (modes, baselines) and their leaderboard. */
     public static final OutputKind TRAIN = new OutputKind("train", List.of(List.of("config.json", "scores.json"),
             List.of("checkpoint.safetensors"), List.of("leaderboard.md", "leaderboard.csv")), true, false);
-    /** {@code sweep}: one run folder per layer and the sweep tables. */
-    public static final OutputKind SWEEP = new OutputKind("sweep", List.of(List.of("sweep.md", "sweep.csv")), true, false);
+    /** {@code sweep}: one run folder per layer and the sweep tables, or a grid sweep's cells and sweep.arrow. */
+    public static final OutputKind SWEEP = new OutputKind("sweep",
+            List.of(List.of("sweep.md", "sweep.csv"), List.of("sweep.arrow")), true, false);
     /** {@code export}: the portable ONNX folder. */
     public static final OutputKind EXPORT = new OutputKind("export", List.of(List.of("manifest.json")), false, false);
     /** {@code leaderboard}: three files added to a folder. */
