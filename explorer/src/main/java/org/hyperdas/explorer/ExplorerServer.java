@@ -198,7 +198,7 @@ public final class ExplorerServer implements AutoCloseable {
         ArrayNode attributes = o.putArray("attributes");
         m.attributes().forEach(attributes::add);
         o.put("layer", m.layer());
-        o.put("hasSelection", m.method().equals("hyperdas"));
+        o.put("hasSelection", !m.modes().isEmpty());
         o.put("maxText", TryRequest.MAX_TEXT);
         o.put("maxNewTokens", TryRequest.MAX_NEW_TOKENS);
         o.put("run", run.present());

@@ -11,9 +11,8 @@ import org.hyperdas.export.PortableInference;
 
 /**
  * Answers Try requests on one opened export. The answers come from {@link PortableInference#run},
- * so the page shows exactly what {@code infer} prints; the first step is then run once more
- * through the same graphs for what {@code infer} does not return: the next-token probabilities
- * and the whole selection matrix.
+ * so the page shows exactly what {@code infer} prints; the next-token probabilities and the whole
+ * selection matrix come from the first step of that same run ({@link PortableInference.FirstStep}).
  *
  * <p>Thread-safe without locks: the model opens its sessions under its own lock, and
  * ONNX Runtime's {@code OrtSession.run} may be called from many threads at once.
@@ -41,35 +40,31 @@ public final class TryService {
     public TryResult run(TryRequest r) throws Exception {
         long start = System.nanoTime();
         ExportManifest m = model.manifest();
-        boolean hyperdas = m.method().equals("hyperdas");
-        String mode = checkedMode(m, r.mode(), hyperdas);
-        int attribute = checkedAttribute(m, r);
+        // An export with selection modes shows a heatmap; one exported once shows its fixed site.
+        boolean selects = !m.modes().isEmpty();
+        String mode = checkedMode(m, r.mode(), selects);
+        checkedAttribute(m, r, mode);
         PortableInference.Answer answer = PortableInference.run(model, new PortableInference.Request(r.base(),
                 r.source(), r.instruction(), mode, r.attribute(), r.maxNewTokens()));
 
         HfTokenizer tok = model.tokenizer();
-        InferenceInputs x = InferenceInputs.of(tok, r.base(), r.source(), r.instruction());
-        long[] prompt = x.baseIds()[0];
-        int last = prompt.length - 1;
-        long[][] mask = {x.baseMask()[0]};
-        List<TryResult.TokenProbability> baseTop = top(model.targetLogits(new long[][] {prompt}, mask), last, tok);
-        List<TryResult.TokenProbability> intervenedTop;
+        PortableInference.FirstStep first = answer.first();
+        int last = first.inputs().baseIds()[0].length - 1;
+        List<TryResult.TokenProbability> baseTop = top(first.baseLogits(), last, tok);
+        List<TryResult.TokenProbability> intervenedTop = top(first.intervenedLogits(), last, tok);
         TryResult.Heatmap heatmap = null;
         PortableInference.Selected site = null;
-        if (hyperdas) {
-            ExportedModel.Intervened out = model.hyperdas(mode, x);
-            intervenedTop = top(out.logits(), last, tok);
-            heatmap = heatmap(out.selection(), x, tok, !mode.equals("soft"));
+        if (first.selection() != null) {
+            heatmap = heatmap(first.selection(), first.inputs(), tok, !mode.equals("soft"));
         } else {
-            intervenedTop = top(model.fixedSite(attribute, x), last, tok);
             site = answer.selected().get(0);
         }
         return new TryResult(m.method(), answer.variant(), m.layer(), answer.baseAnswer(), answer.intervenedAnswer(),
                 baseTop, intervenedTop, heatmap, site, answer.selected(), (System.nanoTime() - start) / 1_000_000);
     }
 
-    private static String checkedMode(ExportManifest m, String mode, boolean hyperdas) {
-        if (hyperdas) {
+    private static String checkedMode(ExportManifest m, String mode, boolean selects) {
+        if (selects) {
             String chosen = mode == null ? m.modes().get(0) : mode;
             if (!m.modes().contains(chosen)) {
                 throw new BadInputException("field 'mode': \"" + chosen + "\" is not a mode of this export; expected"
@@ -84,16 +79,19 @@ public final class TryService {
         return null;
     }
 
-    /** The manifest index of the request's attribute (given, else the instruction's); -1 for patching. */
-    private static int checkedAttribute(ExportManifest m, TryRequest r) {
+    /**
+     * Checks the request's attribute (given, else the instruction's) against the manifest, unless
+     * the intervened graph takes none and the manifest lists none (patching).
+     */
+    private void checkedAttribute(ExportManifest m, TryRequest r, String mode) {
         String name = r.attribute() != null ? r.attribute()
                 : InferenceInputs.Instruction.parse(r.instruction()).attribute();
-        if (m.method().equals("patching") && m.attributes().isEmpty()) {
-            return -1;
+        boolean takesAttribute = model.spec(model.intervenedFile(mode)).hasInput(ExportedModel.ATTRIBUTE);
+        if (!takesAttribute && m.attributes().isEmpty()) {
+            return;
         }
         try {
-            int index = PortableInference.attributeIndex(m, name);
-            return m.method().equals("patching") ? -1 : index;
+            PortableInference.attributeIndex(m, name);
         } catch (BadInputException e) {
             throw new BadInputException("field 'attribute': \"" + name + "\" is not an attribute of this export;"
                     + " expected one of " + m.attributes());

@@ -45,8 +45,19 @@ public final class PortableInference {
      * @param baseAnswer the target's own continuation
      * @param intervenedAnswer the continuation with the intervention
      * @param selected hyperdas: the heaviest selected pairs of the first step; das: the fixed site
+     * @param first the first step's inputs and outputs, for callers that show more than the answers
      */
-    public record Answer(String variant, String baseAnswer, String intervenedAnswer, List<Selected> selected) {
+    public record Answer(String variant, String baseAnswer, String intervenedAnswer, List<Selected> selected,
+            FirstStep first) {
+    }
+
+    /**
+     * The first generation step as it ran: the prompt's inputs, the target's logits
+     * [1, prompt, vocab], the intervened logits [1, prompt, vocab] and, for a graph that selects,
+     * its selection [1, source_rows, prompt] (else null).
+     */
+    public record FirstStep(InferenceInputs inputs, ExportedModel.FloatTensor baseLogits,
+            ExportedModel.FloatTensor intervenedLogits, ExportedModel.FloatTensor selection) {
     }
 
     /** How many selected pairs an answer lists at most. */
@@ -65,9 +76,13 @@ public final class PortableInference {
 
         List<Long> plain = new ArrayList<>();
         long[] ids = prompt;
+        ExportedModel.FloatTensor firstBase = null;
         for (int i = 0; i < r.maxNewTokens(); i++) {
             long[][] mask = {ones(ids.length)};
             ExportedModel.FloatTensor logits = model.targetLogits(new long[][] {ids}, mask);
+            if (i == 0) {
+                firstBase = logits;
+            }
             long next = logits.argmax(0, ids.length - 1);
             plain.add(next);
             if (next == eos) {
@@ -92,11 +107,15 @@ public final class PortableInference {
         boolean selects = spec.hasOutput(SELECTION);
         List<Selected> selected = selects ? List.of() : fixedSite(x, tok);
         List<Long> intervened = new ArrayList<>();
+        FirstStep first = null;
         for (int i = 0; i < r.maxNewTokens(); i++) {
             Map<String, ExportedModel.FloatTensor> out = model.intervene(mode, attribute, x);
             long next = out.get("logits").argmax(0, x.realBaseIds(0).length - 1);
-            if (i == 0 && selects) {
-                selected = topPairs(out.get(SELECTION), x, tok);
+            if (i == 0) {
+                first = new FirstStep(x, firstBase, out.get("logits"), selects ? out.get(SELECTION) : null);
+                if (selects) {
+                    selected = topPairs(out.get(SELECTION), x, tok);
+                }
             }
             intervened.add(next);
             if (next == eos) {
@@ -104,7 +123,8 @@ public final class PortableInference {
             }
             x = x.appendBaseTokens(new long[] {next});
         }
-        return new Answer(variant, continuation(tok, prompt, plain), continuation(tok, prompt, intervened), selected);
+        return new Answer(variant, continuation(tok, prompt, plain), continuation(tok, prompt, intervened), selected,
+                first);
     }
 
     /** The requested mode of an export with modes (checked), else null. */
