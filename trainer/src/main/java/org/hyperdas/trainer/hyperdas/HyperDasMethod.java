@@ -208,7 +208,7 @@ public final class HyperDasMethod implements InterventionMethod {
         List<Double> sp = settings.sparsity() != null ? settings.sparsity()
                 : List.of(d.sparsityWarmup(), d.sparsityStart(), d.sparsityEnd());
         return new HyperDasTraining(settings.epochs() != null ? settings.epochs() : d.epochs(), o.batchSize(),
-                settings.warmupSteps(), sp.get(0), sp.get(1), sp.get(2));
+                settings.warmupSteps(), sp.get(0), sp.get(1), sp.get(2), d.reference());
     }
 
     @Override
