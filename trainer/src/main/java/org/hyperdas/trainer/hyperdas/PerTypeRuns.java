@@ -70,6 +70,16 @@ public final class PerTypeRuns {
         return merged;
     }
 
+    /** The first type's figures, so the leaderboard's links from the merged folder lead somewhere. */
+    private static void copyFigures(Path from, Path to) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(from)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".png")).toList()) {
+                java.nio.file.Files.copy(f, to.resolve(f.getFileName()),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
     /** Writes one mode's merged folder: every type's outcomes, scored together. */
     private static Experiment.Run merge(String label, Map<String, Experiment.Run> perType, Experiment experiment,
             Path folder) throws Exception {
@@ -99,6 +109,7 @@ public final class PerTypeRuns {
         config.remove("parameters_file");
         Scores scores = Scorer.score(label, outcomes);
         RunFolder.write(folder, config, parameters, outcomes, scores);
+        copyFigures(perType.values().iterator().next().folder(), folder);
         return new Experiment.Run(folder, scores, outcomes, config);
     }
 }
