@@ -1,16 +1,24 @@
 package org.hyperdas.cli;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.hyperdas.evaluation.pairs.PairSplit;
+import org.hyperdas.evaluation.scoring.Scores;
 import org.hyperdas.runtime.io.OutputKind;
 import org.hyperdas.trainer.Experiment;
 import org.hyperdas.trainer.InterventionMethod;
 import org.hyperdas.trainer.MethodOptions;
 import org.hyperdas.trainer.MethodRegistry;
+import org.hyperdas.trainer.RunControl;
 import org.hyperdas.trainer.TargetModel;
+import org.hyperdas.trainer.das.MethodSweeps;
 import org.hyperdas.trainer.das.Sweep;
+import org.hyperdas.trainer.das.SweepPlot;
+import org.hyperdas.trainer.hyperdas.HyperDasMethod;
+import org.hyperdas.trainer.hyperdas.PerTypeRuns;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,9 +49,17 @@ final class SweepCommand implements Callable<Integer> {
                     + " threads unless the grid sets threads.")
     Integer parallel;
 
-    @Option(names = "--method", paramLabel = "METHOD",
-            completionCandidates = TrainCommand.MethodNames.class, description = "One of: ${COMPLETION-CANDIDATES}.")
+    @Option(names = "--method", paramLabel = "METHOD[,METHOD...]",
+            completionCandidates = TrainCommand.MethodNames.class,
+            description = "One of: ${COMPLETION-CANDIDATES}, or several (hyperdas,mdas): each is swept into DIR/METHOD"
+                    + " and DIR/" + MethodSweeps.PLOT + " draws them all. hyperdas trains one hypernetwork per entity"
+                    + " type at each layer (as train does); its layer's row is hyperdas-soft.")
     String method;
+
+    @Option(names = "--compare", split = ",", paramLabel = "DIR",
+            description = "Earlier sweep folders (written by sweep) to draw beside this sweep's methods in DIR/"
+                    + MethodSweeps.PLOT + ".")
+    List<Path> compare;
 
     @Option(names = "--layers", defaultValue = "0..n", paramLabel = "RANGE",
             description = "Layers: a range 0..3 (inclusive; 0..n = every layer) or a list 0,2,4"
@@ -94,23 +110,44 @@ final class SweepCommand implements Callable<Integer> {
             throw new org.hyperdas.runtime.BadInputException("sweep: expected --method METHOD (a layer sweep) or"
                     + " --grid FILE");
         }
-        InterventionMethod m = MethodRegistry.get(method);
-        if (m.sweepRefusal() != null) {
-            throw new org.hyperdas.runtime.BadInputException(m.sweepRefusal());
+        List<String> methods = List.of(method.split(","));
+        for (String name : methods) {
+            InterventionMethod m = MethodRegistry.get(name.trim());
+            if (m.sweepRefusal() != null) {
+                throw new org.hyperdas.runtime.BadInputException(m.sweepRefusal());
+            }
         }
+        boolean several = methods.size() > 1 || compare != null;
         List<PairSplit> evalSplits = TrainCommand.parseSplits(splits);
         output.claim(out, OutputKind.SWEEP);
+        Map<String, Map<Integer, Scores>> swept = new LinkedHashMap<>();
         try (TargetModel model = TargetModel.open(target.modelFolder(), target.engine())) {
             List<Integer> layerList = Sweep.parseLayers(layers, model.layers());
-            InterventionMethod.Configured c = m.configure(model,
-                    flags.overrides(layerList.get(0), null, null, null, null, null));
-            MethodOptions options = c.options();
-            Experiment.Setup setup = new Experiment.Setup(data.source(flags.seed), evalSplits,
-                    !data.noKnowledgeFilter, options.evalBatchSize());
-            Experiment experiment = Experiment.prepare(model, setup, System.err);
-            Sweep.Result result = Sweep.run(experiment, c.method(), layerList, options, out, System.err);
+            Experiment experiment = null;
             var stdout = spec.commandLine().getOut();
-            stdout.print(Sweep.markdown(m.name(), result.byLayer()));
+            for (String name : methods) {
+                InterventionMethod m = MethodRegistry.get(name.trim());
+                InterventionMethod.Configured c = m.configure(model,
+                        flags.overrides(layerList.get(0), null, null, null, null, null));
+                MethodOptions options = c.options();
+                if (experiment == null) {
+                    Experiment.Setup setup = new Experiment.Setup(data.source(flags.seed), evalSplits,
+                            !data.noKnowledgeFilter, options.evalBatchSize());
+                    experiment = Experiment.prepare(model, setup, System.err);
+                }
+                Experiment e = experiment;
+                Path folder = several ? out.resolve(m.name()) : out;
+                Sweep.LayerRun runner = m.name().equals(HyperDasMethod.NAME)
+                        ? (o, f) -> PerTypeRuns.run(e, c.method(), o, x -> RunControl.none(), f, System.err).get(0)
+                        : (o, f) -> e.run(c.method(), o, f, System.err);
+                Sweep.Result result = Sweep.run(c.method(), layerList, options, folder, System.err, runner);
+                swept.put(MethodSweeps.label(result.byLayer()), result.byLayer());
+                stdout.print(Sweep.markdown(m.name(), result.byLayer()));
+            }
+            if (several) {
+                SweepPlot.writeMethods(MethodSweeps.combine(swept, compare), out.resolve(MethodSweeps.PLOT));
+                System.err.println("sweep: " + out.resolve(MethodSweeps.PLOT));
+            }
             stdout.flush();
         }
         return 0;

@@ -29,7 +29,9 @@ import org.hyperdas.trainer.RunControl;
 import org.hyperdas.trainer.TargetDefaults;
 import org.hyperdas.trainer.TargetModel;
 import org.hyperdas.trainer.das.DasTrainer;
+import org.hyperdas.trainer.das.LayerProbe;
 import org.hyperdas.trainer.hyperdas.HyperDasMethod;
+import org.hyperdas.trainer.hyperdas.PerTypeRuns;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -95,11 +97,20 @@ final class TrainCommand implements Callable<Integer> {
                     + " for hyperdas, " + DasTrainer.PROGRESS_EVERY + " for das and mdas).")
     Integer progressEvery;
 
-    @Option(names = "--layer", paramLabel = "L",
-            description = "Intervention site: the residual stream entering block L (0 = embedding output)."
-                    + " Default: " + TargetDefaults.LAYER + " on small targets (the best layer of the MDAS sweep on the"
-                    + " knowledge model, see trainer/BASELINES.md), layers / 2" + LARGE_FROM + ".")
-    Integer layer;
+    @Option(names = "--layer", paramLabel = "L|auto",
+            description = "Intervention site: the residual stream entering block L (0 = embedding output), exactly"
+                    + " as given; 'auto': a short MDAS probe (" + LayerProbe.STEPS + " steps per attribute) at each"
+                    + " layer 0..layers-1, scored on the validation splits, picks the layer with the best Disentangle"
+                    + " (recorded in DIR/" + LayerProbe.FILE + "). Default: hyperdas: auto on small targets,"
+                    + " floor(layers * 15 / 32) (the reference's 15 of 32)" + LARGE_FROM + "; das, mdas, patching: "
+                    + TargetDefaults.LAYER + " on small targets (trainer/BASELINES.md), the same rule" + LARGE_FROM + ".")
+    String layer;
+
+    @Option(names = "--scope", paramLabel = "SCOPE", defaultValue = "per-type",
+            description = "hyperdas: per-type (the reference's: one hypernetwork and one R per entity type, over its"
+                    + " attributes, each a complete run in DIR/types/TYPE, the mode folders DIR/hyperdas-* holding every"
+                    + " type's predictions merged) or joint (one hypernetwork for every type). Default: ${DEFAULT-VALUE}.")
+    String scope;
 
     @Option(names = "--out", paramLabel = "DIR",
             description = "Run folder to write (default: runs/METHOD in the current folder).")
@@ -155,7 +166,7 @@ final class TrainCommand implements Callable<Integer> {
      */
     private List<Experiment.Run> runBesideBaselines(Experiment experiment, Path folder,
             InterventionMethod.Configured main, List<String> baselineNames, MethodOverrides baselineOverrides,
-            int cores) throws Exception {
+            int cores, boolean perType) throws Exception {
         OrtEngine baselineEngine = target.engine().withIntraOpThreads(Math.max(1, cores / 2));
         ByteArrayOutputStream held = new ByteArrayOutputStream();
         PrintStream baselineLog = new PrintStream(held, true, StandardCharsets.UTF_8);
@@ -172,8 +183,7 @@ final class TrainCommand implements Callable<Integer> {
                     return runBaselines(experiment.withTarget(second), baselineNames, baselineOverrides, baselineLog);
                 }
             });
-            List<Experiment.Run> runs = new ArrayList<>(experiment.runAll(main.method(), main.options(), control(out), out,
-                    System.err));
+            List<Experiment.Run> runs = new ArrayList<>(runMain(experiment, main, perType, System.err));
             try {
                 runs.addAll(baselines.get());
             } catch (ExecutionException e) {
@@ -188,6 +198,15 @@ final class TrainCommand implements Callable<Integer> {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /** The main method's runs: one per entity type merged ({@code --scope per-type}), or one joint run. */
+    private List<Experiment.Run> runMain(Experiment experiment, InterventionMethod.Configured main, boolean perType,
+            PrintStream log) throws Exception {
+        if (perType) {
+            return PerTypeRuns.run(experiment, main.method(), main.options(), this::control, out, log);
+        }
+        return experiment.runAll(main.method(), main.options(), control(out), out, log);
     }
 
     /** Checkpoints, resume and progress of a run whose folder is {@code folder}. */
@@ -281,7 +300,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         List<PairSplit> evalSplits = parseSplits(splits);
         List<String> baselineNames = baselineMethods(m);
-        MethodOverrides overrides = flags.overrides(layer, hypernetLayers, epochs, rotationLr, sparsity, lossWeights);
+        boolean perType = AutoLayer.perTypeScope(scope, m, spec.commandLine().getParseResult().hasMatchedOption("--scope"));
+        Integer fixedLayer = AutoLayer.parse(layer);
+        MethodOverrides overrides = flags.overrides(fixedLayer, hypernetLayers, epochs, rotationLr, sparsity, lossWeights);
         checkOptionsApply(m, baselineNames, overrides);
         output.claim(out, OutputKind.TRAIN);
         Path folder = target.modelFolder(!noPretrain);
@@ -295,16 +316,22 @@ final class TrainCommand implements Callable<Integer> {
             engine = engine.withIntraOpThreads(cores - cores / 2);
         }
         try (TargetModel model = TargetModel.open(folder, engine)) {
+            System.err.println(TargetDefaults.describe(model.config()));
             InterventionMethod.Configured main = m.configure(model, overrides);
             Experiment.Setup setup = new Experiment.Setup(data.source(flags.seed), evalSplits,
                     !data.noKnowledgeFilter, main.options().evalBatchSize());
             Experiment experiment = Experiment.prepare(model, setup, System.err);
+            if (fixedLayer == null && AutoLayer.auto(layer, m, model.config())) {
+                int chosen = AutoLayer.choose(experiment, flags.seed, resume, out);
+                overrides = flags.overrides(chosen, hypernetLayers, epochs, rotationLr, sparsity, lossWeights);
+                main = m.configure(model, overrides);
+            }
             MethodOverrides companion = overrides.forCompanion(main.options());
             List<Experiment.Run> runs = new ArrayList<>();
             if (parallel) {
-                runs.addAll(runBesideBaselines(experiment, folder, main, baselineNames, companion, cores));
+                runs.addAll(runBesideBaselines(experiment, folder, main, baselineNames, companion, cores, perType));
             } else {
-                runs.addAll(experiment.runAll(main.method(), main.options(), control(out), out, System.err));
+                runs.addAll(runMain(experiment, main, perType, System.err));
                 runs.addAll(runBaselines(experiment, baselineNames, companion, System.err));
             }
             printRuns(runs);

@@ -60,7 +60,8 @@ class HyperDasCliTest {
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         }
         assertTrue(Files.readString(out.resolve("leaderboard.html")).contains("href=\"hyperdas-soft/selection-1.png\""));
-        assertTrue(Files.isRegularFile(out.resolve("checkpoint.safetensors")));
+        assertTrue(Files.isRegularFile(out.resolve("types/city/checkpoint.safetensors")), "per-type scope by default");
+        assertTrue(Files.notExists(out.resolve("layer-probe.json")), "--layer 1 is taken as given, no probe");
 
         Cli.Result again = Cli.run("train", "--model", model.toString(), "--no-knowledge-filter", "--entity-types",
                 "city", "--attributes", "Country", "--train-per-kind", "8", "--eval-per-kind", "4", "--epochs", "1",
@@ -73,6 +74,13 @@ class HyperDasCliTest {
         assertEquals(1, JSON.readTree(config).path("intra_op_threads").asInt(-1), "--threads 1 wins over the split:\n"
                 + config);
 
+        Cli.Result merged = Cli.run("export", "--run", out.toString(), "--out", dir.resolve("x1").toString());
+        assertEquals(2, merged.code(), merged.err());
+        assertTrue(merged.err().contains("types/city/hyperdas-soft"), merged.err());
+        Cli.Result perType = Cli.run("export", "--run", out.resolve("types/city").toString(), "--out",
+                dir.resolve("x2").toString());
+        assertEquals(0, perType.code(), perType.err());
+
         Path board = dir.resolve("board");
         Cli.Result l = Cli.run("leaderboard", "--out", board.toString(), "--runs",
                 out.resolve("hyperdas-one-to-one").toString(), out.resolve("hyperdas-soft").toString(),
@@ -84,6 +92,41 @@ class HyperDasCliTest {
         assertTrue(soft > 0 && soft < many && many < one, l.out());
         String html = Files.readString(board.resolve("leaderboard.html"));
         assertTrue(html.contains("href=\"../hd/hyperdas-soft/selection-1.png\""), html);
+    }
+
+    /**
+     * Without --layer, hyperdas on a small target probes the layers: the run folder records every
+     * candidate's Disentangle and the choice (the best of them), and HyperDAS and its MDAS baseline
+     * both run at the chosen layer.
+     */
+    @Test
+    void autoLayerRecordsTheProbeAndRunsEveryMethodAtItsChoice(@TempDir Path dir) throws Exception {
+        Path model = SharedData.require("models/stories260K");
+        Path out = dir.resolve("auto");
+        Cli.Result r = Cli.run("train", "--model", model.toString(), "--no-knowledge-filter", "--entity-types", "city",
+                "--attributes", "Country", "--train-per-kind", "8", "--eval-per-kind", "4", "--epochs", "1",
+                "--batch-size", "4", "--k", "4", "--hypernet-layers", "1", "--progress-every", "0", "--steps", "3",
+                "--threads", "1", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode probe = JSON.readTree(out.resolve("layer-probe.json").toFile());
+        int layers = JSON.readTree(model.resolve("config.json").toFile()).path("num_hidden_layers").asInt();
+        JsonNode byLayer = probe.path("disentangle_by_layer");
+        assertEquals(layers, byLayer.size(), "candidates 0..layers-1: " + probe);
+        int best = -1;
+        double bestValue = Double.NEGATIVE_INFINITY;
+        for (int l = 0; l < layers; l++) {
+            double v = byLayer.path(Integer.toString(l)).asDouble(Double.NaN);
+            assertTrue(v >= 0 && v <= 1, probe.toString());
+            if (v > bestValue) {
+                bestValue = v;
+                best = l;
+            }
+        }
+        assertEquals(best, probe.path("layer").asInt(), "the probe picks the best Disentangle: " + probe);
+        for (String label : List.of("hyperdas-soft", "mdas")) {
+            JsonNode config = JSON.readTree(out.resolve(label).resolve(RunFolder.CONFIG).toFile());
+            assertEquals(best, config.path("layer").asInt(), label);
+        }
     }
 
     @Test

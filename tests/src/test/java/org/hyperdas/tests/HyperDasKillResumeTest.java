@@ -33,7 +33,7 @@ class HyperDasKillResumeTest {
         Path model = SharedData.require("models/stories260K");
 
         Path killed = dir.resolve("killed");
-        Path checkpoint = killed.resolve("checkpoint.safetensors");
+        Path checkpoint = killed.resolve("types/city/checkpoint.safetensors");
         long savedAt = KilledTraining.killAfterCheckpoint(dir, trainArgs(model, killed), checkpoint, CHECKPOINT_EVERY,
                 "its first checkpoint");
         assertTrue(Files.notExists(killed.resolve("hyperdas-soft")), "the killed run must not have finished");

@@ -101,6 +101,20 @@ public final class Experiment {
         return new Experiment(other, setup, train, eval, report);
     }
 
+    /**
+     * The same experiment restricted to one entity type: its training and evaluation pairs only
+     * (the knowledge-filter report stays the whole run's).
+     */
+    public Experiment forEntityType(String entityType) {
+        return new Experiment(target, setup, new PairSet(train.pairs().stream()
+                .filter(p -> p.entityType().equals(entityType)).toList()), new PairSet(eval.pairs().stream()
+                .filter(p -> p.entityType().equals(entityType)).toList()), report);
+    }
+
+    public Setup setup() {
+        return setup;
+    }
+
     public PairSet train() {
         return train;
     }

@@ -15,8 +15,15 @@ public final class TargetDefaults {
     /** Hidden size from which a target counts as large. */
     public static final int LARGE_HIDDEN = 2048;
 
-    /** Baselines: the intervention site on small targets (found by the MDAS sweep); large: layers / 2. */
+    /** Baselines: the intervention site on small targets (found by the MDAS sweep); large: {@link #referenceLayer}. */
     public static final int LAYER = 1;
+    /** The reference's intervention layer on Llama3-8B: hidden_states[15] of 32 blocks. */
+    public static final int REFERENCE_LAYER = 15;
+    public static final int REFERENCE_LAYERS = 32;
+    /** The reference's hypernetwork depth (decoder blocks copied), capped at the target's block count. */
+    public static final int HYPERNET_LAYERS_LARGE = 8;
+    /** The reference's subspace size. */
+    public static final int K_LARGE = 128;
     /** Baselines: subspace size (at most the hidden size). */
     public static final int K = 16;
     public static final int STEPS = 300;
@@ -53,14 +60,23 @@ public final class TargetDefaults {
     }
 
     /**
+     * The reference's layer carried to other depths: the same fraction of the blocks,
+     * {@code floor(layers * 15 / 32)} (15 of 32 for Llama3-8B, 7 of 16 for a 16-block model), so
+     * the site stays just before the middle of the stack.
+     */
+    public static int referenceLayer(int layers) {
+        return layers * REFERENCE_LAYER / REFERENCE_LAYERS;
+    }
+
+    /**
      * The baselines' settings (das, mdas, patching) for {@code target}: layer {@value #LAYER} on
-     * small targets (at most the layer count), the middle block on large ones (where the sweep is
-     * yours to run); k capped by the hidden size.
+     * small targets (at most the layer count), {@link #referenceLayer} on large ones; k capped by
+     * the hidden size.
      */
     public static MethodOptions baseline(LlamaConfig target, long seed) {
         int layers = target.numHiddenLayers();
         int hidden = target.hiddenSize();
-        int layer = isLarge(target) ? layers / 2 : Math.min(LAYER, layers);
+        int layer = isLarge(target) ? referenceLayer(layers) : Math.min(LAYER, layers);
         return new MethodOptions(layer, Math.min(K, hidden), STEPS, BATCH_SIZE, EVAL_BATCH_SIZE, LR, WARMUP_STEPS, seed);
     }
 
@@ -73,10 +89,16 @@ public final class TargetDefaults {
      */
     public static HyperDasConfig hyperdas(LlamaConfig target) {
         boolean large = isLarge(target);
-        return HyperDasConfig.reference(target)
+        HyperDasConfig c = HyperDasConfig.reference(target)
                 .withLearningRates(large ? HYPERNET_LR_LARGE : HYPERNET_LR_SMALL,
                         large ? ROTATION_LR_LARGE : ROTATION_LR_SMALL)
                 .withLossWeights(CAUSE_WEIGHT, large ? ISOLATE_WEIGHT_LARGE : ISOLATE_WEIGHT_SMALL);
+        if (large) {
+            int n = target.numHiddenLayers();
+            c = c.withLayer(referenceLayer(n)).withSubspaceDim(Math.min(K_LARGE, target.hiddenSize()))
+                    .withHypernetLayers(Math.min(HYPERNET_LAYERS_LARGE, n));
+        }
+        return c;
     }
 
     /**
@@ -84,11 +106,30 @@ public final class TargetDefaults {
      * warm-up 10% of the steps, sparsity {@value #SPARSITY_START} -&gt; {@value #SPARSITY_END}; on
      * small targets 5 epochs and the sparsity penalty from 10% of the steps (with a long warm-up the
      * selection first learns to spread the source entity over every base position, and the ramp
-     * does not undo it in time), on large ones the paper's 3 epochs and 50%.
+     * does not undo it in time), on large ones the reference script's protocol: 3 epochs, constant
+     * lr and its sparsity form with the first 50% zeroed ({@link HyperDasTraining#reference}).
      */
     public static HyperDasTraining hyperdasTraining(LlamaConfig target) {
         boolean large = isLarge(target);
         return new HyperDasTraining(large ? HYPERDAS_EPOCHS_LARGE : HYPERDAS_EPOCHS_SMALL, HYPERDAS_BATCH_SIZE, null,
-                large ? SPARSITY_WARMUP_LARGE : SPARSITY_WARMUP_SMALL, SPARSITY_START, SPARSITY_END);
+                large ? SPARSITY_WARMUP_LARGE : SPARSITY_WARMUP_SMALL, SPARSITY_START, SPARSITY_END, large);
+    }
+
+    /**
+     * One line naming the default set in force for {@code target} and its HyperDAS values, printed
+     * at the start of {@code train}.
+     */
+    public static String describe(LlamaConfig target) {
+        HyperDasConfig c = hyperdas(target);
+        HyperDasTraining t = hyperdasTraining(target);
+        String name = isLarge(target) ? "reference (hidden >= " + LARGE_HIDDEN + ")"
+                : "small-target (trainer/HYPERDAS.md)";
+        return String.format("defaults: %s: hyperdas layer %s, k %d, hypernetwork %d layers, lr %s (R %s) %s,"
+                + " loss weights %s/%s, sparsity %s,%s,%s%s, %d epochs, batch %d; baselines layer %d, k %d",
+                name, isLarge(target) ? Integer.toString(c.layer()) : "auto", c.subspaceDim(), c.hypernetLayers(),
+                c.hypernetLr(), c.rotationLr(), t.reference() ? "constant" : "warm-up 10% + cosine",
+                c.causalWeight(), c.isolateWeight(), t.sparsityWarmup(), t.sparsityStart(), t.sparsityEnd(),
+                t.reference() ? " (one linspace, warm-up zeroed)" : " (ramp after warm-up)", t.epochs(),
+                t.batchSize(), baseline(target, 0).layer(), baseline(target, 0).k());
     }
 }

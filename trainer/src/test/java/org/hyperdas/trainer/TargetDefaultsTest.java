@@ -36,7 +36,7 @@ class TargetDefaultsTest {
         MethodOptions small = TargetDefaults.baseline(SMALL, 5);
         assertEquals(new MethodOptions(1, 16, 300, 32, 64, 3e-2, 20, 5), small);
         MethodOptions large = TargetDefaults.baseline(LARGE, 5);
-        assertEquals(16, large.layer());
+        assertEquals(15, large.layer(), "the reference's hidden_states[15] of 32 blocks");
         assertEquals(16, large.k());
     }
 
@@ -46,8 +46,36 @@ class TargetDefaultsTest {
         assertEquals(reference.withLearningRates(1e-3, 3e-2).withLossWeights(3.5, 2.5), TargetDefaults.hyperdas(SMALL),
                 "only learning rates and loss weights differ from the reference");
         assertEquals(new HyperDasTraining(5, 16, null, 0.1, 0.15, 1.5), TargetDefaults.hyperdasTraining(SMALL));
-        assertEquals(HyperDasConfig.reference(LARGE), TargetDefaults.hyperdas(LARGE));
-        assertEquals(new HyperDasTraining(3, 16, null, 0.5, 0.15, 1.5), TargetDefaults.hyperdasTraining(LARGE));
+        assertEquals(HyperDasConfig.reference(LARGE).withLayer(15).withSubspaceDim(128).withHypernetLayers(8),
+                TargetDefaults.hyperdas(LARGE));
+        assertEquals(new HyperDasTraining(3, 16, null, 0.5, 0.15, 1.5, true), TargetDefaults.hyperdasTraining(LARGE));
+        assertTrue(TargetDefaults.describe(LARGE).startsWith("defaults: reference (hidden >= 2048)"));
+        assertTrue(TargetDefaults.describe(SMALL).startsWith("defaults: small-target (trainer/HYPERDAS.md)"));
+    }
+
+    @Test
+    void largeTargetsOfOtherDepthsKeepTheReferenceFractionAndCapTheHypernetwork() {
+        LlamaConfig sixteen = LlamaConfig.builder().hiddenSize(2048).intermediateSize(8192).numHiddenLayers(16)
+                .numAttentionHeads(32).numKeyValueHeads(8).vocabSize(1000).build();
+        assertEquals(7, TargetDefaults.hyperdas(sixteen).layer());
+        assertEquals(7, TargetDefaults.baseline(sixteen, 0).layer());
+        LlamaConfig six = LlamaConfig.builder().hiddenSize(2048).intermediateSize(8192).numHiddenLayers(6)
+                .numAttentionHeads(32).numKeyValueHeads(8).vocabSize(1000).build();
+        assertEquals(6, TargetDefaults.hyperdas(six).hypernetLayers(), "depth 8 capped at the block count");
+        assertEquals(2, TargetDefaults.hyperdas(six).layer());
+    }
+
+    @Test
+    void referenceSparsityIsOneLinspaceOverTheRunWithTheWarmupZeroed() {
+        HyperDasTraining t = new HyperDasTraining(3, 16, null, 0.5, 0.15, 1.5, true);
+        double[] linspace = new double[101];
+        for (int i = 0; i <= 100; i++) {
+            linspace[i] = 0.15 + (1.5 - 0.15) * i / 100.0;
+        }
+        for (int s = 0; s < 100; s++) {
+            assertEquals(s < 50 ? 0.0 : linspace[s], t.sparsityWeight(s, 100), 1e-12, "step " + s);
+        }
+        assertEquals(0.825, t.sparsityWeight(50, 100), 1e-12, "jumps to about the midpoint after the warm-up");
     }
 
     @Test

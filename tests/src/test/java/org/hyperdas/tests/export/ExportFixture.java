@@ -72,7 +72,7 @@ public final class ExportFixture {
         Path hyperdas = root.resolve("runs").resolve("hyperdas");
         List<String> train = new ArrayList<>(List.of("train", "--model", model.toString(), "--out", hyperdas.toString(),
                 "--epochs", "1", "--hypernet-layers", "1", "--progress-every", "0", "--checkpoint-every", "0",
-                "--baselines", "none"));
+                "--baselines", "none", "--scope", "joint"));
         train.addAll(dataFlags(ravel));
         Result r = cli(train.toArray(String[]::new));
         check(r, "train hyperdas");

@@ -85,14 +85,29 @@ public final class Sweep {
         return List.copyOf(new LinkedHashSet<>(out));
     }
 
+    /** How one layer's run is made: the options at that layer and its folder in, the run (scored) out. */
+    @FunctionalInterface
+    public interface LayerRun {
+        Experiment.Run run(MethodOptions options, Path folder) throws Exception;
+    }
+
     /** Runs the sweep and writes its files into {@code out}. */
     public static Result run(Experiment experiment, InterventionMethod method, List<Integer> layers,
             MethodOptions options, Path out, PrintStream log) throws Exception {
+        return run(method, layers, options, out, log, (o, f) -> experiment.run(method, o, f, log));
+    }
+
+    /**
+     * Runs the sweep with {@code runner} making each layer's run (e.g. HyperDAS per entity type,
+     * whose first run, hyperdas-soft, is the layer's row) and writes its files into {@code out}.
+     */
+    public static Result run(InterventionMethod method, List<Integer> layers, MethodOptions options, Path out,
+            PrintStream log, LayerRun runner) throws Exception {
         Files.createDirectories(out);
         Map<Integer, Scores> byLayer = new LinkedHashMap<>();
         for (int layer : layers) {
             log.printf("sweep %s: layer %d (%d of %d)%n", method.name(), layer, byLayer.size() + 1, layers.size());
-            Experiment.Run run = experiment.run(method, options.withLayer(layer), out.resolve(layerFolder(layer)), log);
+            Experiment.Run run = runner.run(options.withLayer(layer), out.resolve(layerFolder(layer)));
             byLayer.put(layer, run.scores());
             // Rewrite the tables after every layer, so a long sweep can be watched (and survives a stop).
             writeTables(method.name(), byLayer, out);
@@ -117,7 +132,8 @@ public final class Sweep {
         return best;
     }
 
-    static double meanDisentangle(Scores s) {
+    /** Disentangle (0..1) averaged over the scored splits. */
+    public static double meanDisentangle(Scores s) {
         double sum = 0;
         int n = 0;
         for (Scores.SplitScores split : s.splits()) {

@@ -112,4 +112,54 @@ public final class SweepPlot {
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         return plot;
     }
+
+    /**
+     * Several methods' sweeps in one figure: Disentangle (%, mean over entity types) against layer,
+     * one line per method, one panel per scored split.
+     */
+    public static void writeMethods(Map<String, Map<Integer, Scores>> byMethod, Path file) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        NumberAxis layerAxis = new NumberAxis("Layer (residual stream entering block L)");
+        layerAxis.setTickUnit(new NumberTickUnit(1));
+        CombinedDomainXYPlot combined = new CombinedDomainXYPlot(layerAxis);
+        combined.setGap(12);
+        Set<String> splits = new LinkedHashSet<>();
+        byMethod.values().forEach(m -> m.values().forEach(s -> s.splits().forEach(x -> splits.add(x.split()))));
+        XYPlot first = null;
+        for (String split : splits) {
+            XYSeriesCollection data = new XYSeriesCollection();
+            XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+            int i = 0;
+            for (Map.Entry<String, Map<Integer, Scores>> m : byMethod.entrySet()) {
+                XYSeries series = new XYSeries(m.getKey());
+                m.getValue().forEach((layer, scores) -> scores.split(split).ifPresent(x -> {
+                    if (!Double.isNaN(x.overall().disentangle())) {
+                        series.add(layer.doubleValue(), x.overall().disentangle() * 100);
+                    }
+                }));
+                data.addSeries(series);
+                renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
+                renderer.setSeriesStroke(i, new BasicStroke(2.5f));
+                i++;
+            }
+            NumberAxis value = new NumberAxis("Disentangle (%), " + split);
+            value.setRange(0, 100);
+            XYPlot panel = new XYPlot(data, null, value, renderer);
+            panel.setBackgroundPaint(Color.WHITE);
+            panel.setDomainGridlinePaint(Color.LIGHT_GRAY);
+            panel.setRangeGridlinePaint(Color.LIGHT_GRAY);
+            combined.add(panel, 1);
+            first = first == null ? panel : first;
+        }
+        if (first != null) {
+            combined.setFixedLegendItems(first.getLegendItems());
+        }
+        JFreeChart chart = new JFreeChart("Disentangle by layer", new Font("SansSerif", Font.BOLD, 16), combined, true);
+        chart.setBackgroundPaint(Color.WHITE);
+        BufferedImage image = chart.createBufferedImage(900, 120 + 320 * Math.max(1, splits.size()));
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.setUseCache(false);
+        ImageIO.write(image, "png", png);
+        AtomicFiles.writeBytes(file, png.toByteArray());
+    }
 }

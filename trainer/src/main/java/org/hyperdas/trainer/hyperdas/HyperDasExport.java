@@ -69,6 +69,11 @@ public final class HyperDasExport implements MethodExporter {
 
     @Override
     public TrainedExport read(ExportSource source, RunSettings settings, LlamaConfig target, WeightStore parameters) {
+        if (source.first().config().has(PerTypeRuns.PER_TYPE_RUNS)) {
+            throw BadInputException.file(source.first().folder(), "holds the merged predictions of a per-type run"
+                    + " (one hypernetwork per entity type); export one type's run: "
+                    + source.first().config().get(PerTypeRuns.PER_TYPE_RUNS));
+        }
         HyperDasConfig config = hyperDasConfig(target, settings.layer(), settings.k(), parameters,
                 source.parameters());
         return new Trained(config, source.runs(), target, parameters);

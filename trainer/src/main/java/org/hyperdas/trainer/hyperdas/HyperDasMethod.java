@@ -143,7 +143,8 @@ public final class HyperDasMethod implements InterventionMethod {
     @Override
     public String optimizer() {
         return "AdamW in two groups (hypernetwork: lr --lr, weight decay 0.01; R: lr --rotation-lr, no decay),"
-                + " grad-norm clip 4.0, linear warm-up then cosine decay (values in training.hyperdas)";
+                + " grad-norm clip 4.0; small targets: linear warm-up then cosine decay, large ones: constant lr as in the"
+                + " reference script (values in training.hyperdas)";
     }
 
     @Override
@@ -178,12 +179,6 @@ public final class HyperDasMethod implements InterventionMethod {
         return List.of(MDAS);
     }
 
-    @Override
-    public String sweepRefusal() {
-        return "sweep runs the fixed-position baselines (patching, das, mdas); train hyperdas with"
-                + " `hyperdas-run train --layer L`";
-    }
-
     /** The HyperDAS graph settings for {@code target} under these options and settings. */
     public HyperDasConfig config(TargetModel target, MethodOptions o) {
         HyperDasConfig d = TargetDefaults.hyperdas(target.config());
@@ -208,7 +203,7 @@ public final class HyperDasMethod implements InterventionMethod {
         List<Double> sp = settings.sparsity() != null ? settings.sparsity()
                 : List.of(d.sparsityWarmup(), d.sparsityStart(), d.sparsityEnd());
         return new HyperDasTraining(settings.epochs() != null ? settings.epochs() : d.epochs(), o.batchSize(),
-                settings.warmupSteps(), sp.get(0), sp.get(1), sp.get(2));
+                settings.warmupSteps(), sp.get(0), sp.get(1), sp.get(2), d.reference());
     }
 
     @Override

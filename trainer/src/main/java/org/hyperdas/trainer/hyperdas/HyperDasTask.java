@@ -23,7 +23,7 @@ import org.hyperdas.trainer.TrainTask;
 /**
  * HyperDAS's plug-in for {@link org.hyperdas.trainer.TrainLoop}: the monitor split, the batch order
  * (each epoch a seeded permutation of the training pairs, cut in order, so the batch of step s
- * depends only on the seed and s), the cosine schedule, the sparsity weight of each step and the
+ * depends only on the seed and s), the lr schedule (cosine, or constant under the reference protocol), the sparsity weight of each step and the
  * progress text with the monitor batch's accuracy.
  */
 final class HyperDasTask implements TrainTask, AutoCloseable {
@@ -59,8 +59,10 @@ final class HyperDasTask implements TrainTask, AutoCloseable {
         int bs = training.batchSize();
         this.perEpoch = (pool.size() + bs - 1) / bs;
         this.total = perEpoch * training.epochs();
-        this.warmup = training.warmupSteps() != null ? Math.min(training.warmupSteps(), total) : total / 10;
-        this.schedule = LrSchedule.cosine(warmup, total);
+        long defaultWarmup = training.reference() ? 0 : total / 10;
+        this.warmup = training.warmupSteps() != null ? Math.min(training.warmupSteps(), total) : defaultWarmup;
+        // The reference script steps AdamW at a constant lr; the small-target protocol decays it.
+        this.schedule = training.reference() ? LrSchedule.constant(warmup) : LrSchedule.cosine(warmup, total);
         this.monitorBatch = batcher.batch(monitor);
         this.sparsityTensor = Tensors.tensor(sparsity);
     }

@@ -12,9 +12,18 @@ import org.hyperdas.runtime.BadInputException;
  * @param sparsityWarmup fraction of the steps at the start with sparsity weight 0 [0.5]
  * @param sparsityStart sparsity weight right after the warm-up [0.15]
  * @param sparsityEnd sparsity weight at the last step [1.5]
+ * @param reference the reference script's protocol: constant learning rate (no warm-up, no decay)
+ *     and its sparsity form (one linspace over the whole run, the warm-up part zeroed); otherwise
+ *     warm-up then cosine decay and a ramp that starts at {@code sparsityStart} after the warm-up
  */
 public record HyperDasTraining(int epochs, int batchSize, Integer warmupSteps, double sparsityWarmup,
-        double sparsityStart, double sparsityEnd) {
+        double sparsityStart, double sparsityEnd, boolean reference) {
+    /** The small-target protocol (cosine schedule, ramp after the warm-up). */
+    public HyperDasTraining(int epochs, int batchSize, Integer warmupSteps, double sparsityWarmup,
+            double sparsityStart, double sparsityEnd) {
+        this(epochs, batchSize, warmupSteps, sparsityWarmup, sparsityStart, sparsityEnd, false);
+    }
+
     public HyperDasTraining {
         if (epochs < 1 || batchSize < 1 || (warmupSteps != null && warmupSteps < 0)) {
             throw new BadInputException("HyperDAS training: expected epochs >= 1, batch size >= 1, warm-up >= 0;"
@@ -31,9 +40,11 @@ public record HyperDasTraining(int epochs, int batchSize, Integer warmupSteps, d
      * {@code totalSteps}: 0 during the first {@code floor(sparsityWarmup * totalSteps)} steps, then
      * linear from {@link #sparsityStart} (first step after the warm-up) to {@link #sparsityEnd}
      * (last step, {@code totalSteps - 1}); fed as the {@code sparsity_weight} input.
-     * (This is HYPERDAS.md's "ramping linearly 0.15 -&gt; 1.5 after a 50% warm-up at 0". The public
-     * reference script instead zeroes the first part of one linspace(start, end) over the whole
-     * run, so its weight jumps to about the midpoint when the warm-up ends.)
+     * (This is HYPERDAS.md's "ramping linearly 0.15 -&gt; 1.5 after a 50% warm-up at 0".)
+     *
+     * <p>With {@link #reference}: the reference script's form, entry {@code completedSteps} of
+     * linspace(start, end, totalSteps + 1) with the first {@code floor(sparsityWarmup * totalSteps)}
+     * entries zeroed, so the weight jumps to about the midpoint when the warm-up ends.
      */
     public double sparsityWeight(long completedSteps, long totalSteps) {
         if (totalSteps <= 0 || completedSteps < 0) {
@@ -43,6 +54,10 @@ public record HyperDasTraining(int epochs, int batchSize, Integer warmupSteps, d
         long warmup = (long) Math.floor(sparsityWarmup * totalSteps);
         if (completedSteps < warmup) {
             return 0;
+        }
+        if (reference) {
+            double t = Math.min(1.0, (double) completedSteps / totalSteps);
+            return sparsityStart + (sparsityEnd - sparsityStart) * t;
         }
         long ramp = totalSteps - 1 - warmup;
         if (ramp <= 0) {
