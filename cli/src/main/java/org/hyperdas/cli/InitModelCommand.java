@@ -21,7 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
                     + "memory and speed on real sizes. Matrices ~ N(0, std^2), o_proj and down_proj scaled by "
                     + "1/sqrt(2 x layers), RMSNorm weights 1; config.json says \"hyperdas_random_init\": true with "
                     + "the seed. Weights are streamed to disk tensor by tensor (a few MiB of memory).",
-            "The weights know nothing: train on such a model with --knowledge-filter off."})
+            "The weights know nothing: train on such a model with --no-knowledge-filter."})
 final class InitModelCommand implements Callable<Integer> {
     @Option(names = "--like", required = true, paramLabel = "llama-3.2-1b|llama-3-8b|CONFIG.json",
             description = "The shape: a preset name or any Hugging Face Llama config.json (file or folder).")
