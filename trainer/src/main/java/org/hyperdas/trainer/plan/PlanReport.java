@@ -17,6 +17,8 @@ public final class PlanReport {
     public static final int LABEL_TOKENS = 4;
     /** Instruction tokens per pair assumed by plans, at most the prompt length. */
     public static final int INSTRUCTION_TOKENS = 16;
+    /** Prompt tokens {@link #summary} assumes. */
+    public static final int SUMMARY_SEQ = 32;
 
     private PlanReport() {
     }
@@ -102,5 +104,18 @@ public final class PlanReport {
                     MemoryPlan.size(p.pcieBytesPerCall(8) / 8), MemoryPlan.size(p.pcieBytesPerCall(32) / 32)));
         }
         return b.toString();
+    }
+
+    /**
+     * One line for {@code train}'s log: the predicted peak of this run on this machine's RAM
+     * (prompts assumed {@value #SUMMARY_SEQ} tokens).
+     */
+    public static String summary(LlamaConfig target, HyperDasConfig config, int batch) {
+        StepShape shape = new StepShape(target, config, batch, SUMMARY_SEQ, SUMMARY_SEQ,
+                Math.min(SUMMARY_SEQ, INSTRUCTION_TOKENS), LABEL_TOKENS);
+        DType stored = org.hyperdas.runtime.hf.HfModel.torchDtypeAsDType(target.torchDtype());
+        MemoryPlan p = new MemoryPlan(shape, stored, false, machineMemory());
+        return String.format(Locale.ROOT, "predicted peak memory %s of %s RAM (%s; hyperdas-run plan for the breakdown)",
+                MemoryPlan.size(p.total()), MemoryPlan.size(p.available()), p.fits() ? "fits" : "does NOT fit");
     }
 }
