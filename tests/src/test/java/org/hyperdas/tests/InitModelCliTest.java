@@ -42,8 +42,10 @@ class InitModelCliTest {
         Cli.Result train = Cli.run("train", "--model", model.toString(), "--no-knowledge-filter",
                 "--entity-types", "city", "--attributes", "Country", "--train-per-kind", "8", "--eval-per-kind", "4",
                 "--epochs", "1", "--batch-size", "4", "--k", "4", "--hypernet-layers", "1", "--layer", "1",
-                "--baselines", "none", "--out", run.toString());
+                "--max-steps", "3", "--baselines", "none", "--out", run.toString());
         assertEquals(0, train.code(), train.err());
+        assertTrue(Files.readString(run.resolve("hyperdas-soft").resolve(RunFolder.CONFIG)).contains("\"steps_done\" : 3"),
+                "--max-steps 3 stops after 3 of the epoch's 4 steps");
         Path soft = run.resolve("hyperdas-soft");
         for (String f : RunFolder.FILES) {
             assertTrue(Files.isRegularFile(soft.resolve(f)), f);
