@@ -95,6 +95,12 @@ final class TrainCommand implements Callable<Integer> {
                     + " for hyperdas, " + DasTrainer.PROGRESS_EVERY + " for das and mdas).")
     Integer progressEvery;
 
+    @Option(names = "--steps-per-call", paramLabel = "K", defaultValue = "1",
+            description = "hyperdas: optimizer steps per ONNX Runtime call, K batches stacked into one Loop"
+                    + " (state crosses to the device once per K steps; das and mdas take one step per call;"
+                    + " default: ${DEFAULT-VALUE}).")
+    int stepsPerCall;
+
     @Option(names = "--layer", paramLabel = "L",
             description = "Intervention site: the residual stream entering block L (0 = embedding output)."
                     + " Default: " + TargetDefaults.LAYER + " on small targets (the best layer of the MDAS sweep on the"
@@ -192,7 +198,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Checkpoints, resume and progress of a run whose folder is {@code folder}. */
     private RunControl control(Path folder) {
-        return new RunControl(folder, checkpointEvery, resume, progressEvery, 0);
+        return new RunControl(folder, checkpointEvery, resume, progressEvery, 0, stepsPerCall);
     }
 
     /** Trains and scores each baseline into {@code out/NAME}, one after the other. */
