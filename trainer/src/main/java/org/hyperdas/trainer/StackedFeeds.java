@@ -18,8 +18,10 @@ import org.hyperdas.runtime.ort.Tensors;
  * The feeds of K consecutive steps stacked on a new leading axis for a K-step model. Each step's
  * feeds are copied when taken ({@link #snapshot}), since tasks reuse their buffers from step to
  * step. Steps whose tensors differ in length along an axis after the first (sequence, label axes)
- * are right-padded with zeros to the group's longest: the batcher itself right-pads with zero ids
- * and zero masks, so a padded step is the same batch padded further. Steps whose batch axis
+ * are right-padded with zeros to the group's longest, as the batcher right-pads: the masks are 0
+ * there, so the ids written there (0 here, the pad id in the batcher) are never attended to nor
+ * scored, and the step is the same up to the order of float sums over the added zeros
+ * (HyperDasMultiStepTest checks this for the HyperDAS graph). Steps whose batch axis
  * (axis 0) or dtypes differ cannot share a call ({@link #stackable}).
  */
 final class StackedFeeds {
