@@ -102,6 +102,12 @@ final class TrainCommand implements Callable<Integer> {
                     + " for hyperdas, " + DasTrainer.PROGRESS_EVERY + " for das and mdas).")
     Integer progressEvery;
 
+    @Option(names = "--steps-per-call", paramLabel = "K", defaultValue = "1",
+            description = "hyperdas: optimizer steps per ONNX Runtime call, K batches stacked into one Loop"
+                    + " (state crosses to the device once per K steps; das and mdas take one step per call;"
+                    + " default: ${DEFAULT-VALUE}).")
+    int stepsPerCall;
+
     @Option(names = "--layer", paramLabel = "L|auto",
             description = "Intervention site: the residual stream entering block L (0 = embedding output), exactly"
                     + " as given; 'auto': a short MDAS probe (" + LayerProbe.STEPS + " steps per attribute) at each"
@@ -219,7 +225,7 @@ final class TrainCommand implements Callable<Integer> {
         if (maxSteps < 0) {
             throw new org.hyperdas.runtime.BadInputException("--max-steps " + maxSteps + ": expected 0 (every step) or more");
         }
-        return new RunControl(folder, checkpointEvery, resume, progressEvery, maxSteps);
+        return new RunControl(folder, checkpointEvery, resume, progressEvery, maxSteps, stepsPerCall);
     }
 
     /** Trains and scores each baseline into {@code out/NAME}, one after the other. */

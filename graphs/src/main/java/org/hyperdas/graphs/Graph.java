@@ -44,6 +44,7 @@ public final class Graph {
     private final List<Value> parameters = new ArrayList<>();
     private final List<Initializer> initializers = new ArrayList<>();
     private final Map<String, Value> outputs = new LinkedHashMap<>();
+    private final Map<Value, Value> outerValues = new LinkedHashMap<>();
     private final Map<String, Integer> opsets = new LinkedHashMap<>();
     private final Set<String> names = new HashSet<>();
     private final Map<String, Value> scalarCache = new HashMap<>();
@@ -144,6 +145,31 @@ public final class Graph {
         }
         List<Dim> contents = Arrays.stream(data.toLongs()).mapToObj(Dim::of).toList();
         return new ValueType(data.dtype(), shape, contents);
+    }
+
+    /**
+     * A value of an enclosing graph (an input or initializer of the graph a Loop with this body is
+     * added to) that this graph reads by its name; it is no input of this graph. Reads of one outer
+     * value share a reference.
+     */
+    public Value outer(Value value) {
+        if (value.graph() == this || value.producer() != null) {
+            throw new GraphBuildException("graph '" + name + "': outer value " + value + " must be an input or"
+                    + " initializer of an enclosing graph");
+        }
+        for (Map.Entry<Value, Value> e : outerValues.entrySet()) {
+            if (e.getValue() == value) {
+                return e.getKey();
+            }
+        }
+        Value ref = newValue(value.name(), value.type());
+        outerValues.put(ref, value);
+        return ref;
+    }
+
+    /** References made by {@link #outer}, each with the enclosing graph's value it stands for. */
+    public Map<Value, Value> outerValues() {
+        return Collections.unmodifiableMap(outerValues);
     }
 
     // ---- outputs ----

@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.hyperdas.graphs.ops.ElementwiseOps;
 
 /** Turns a {@link Graph} into an ONNX ModelProto (IR version 10) with the generated proto classes. */
@@ -35,37 +36,53 @@ public final class OnnxEmitter {
      *     as dim_param); ONNX Runtime infers them anyway, so this only helps readers and tools
      */
     public static ModelProto emit(Graph graph, boolean withValueInfo) {
+        ModelProto.Builder model = ModelProto.newBuilder().setIrVersion(IR_VERSION)
+                .setProducerName("hyperdas-graphs").setGraph(graphProto(graph, withValueInfo, ""));
+        graph.opsets().forEach((domain, version) ->
+                model.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(domain).setVersion(version)));
+        return model.build();
+    }
+
+    /**
+     * A Loop body as a subgraph. ONNX names share one scope across a model and its subgraphs, so
+     * every name of the body's own (inputs, initializers, nodes, outputs) is emitted with the
+     * prefix "{@code body.name()}/"; a {@link Graph#outer} reference keeps the enclosing graph's name.
+     */
+    public static GraphProto subgraph(Graph body) {
+        return graphProto(body, false, body.name() + "/").build();
+    }
+
+    private static GraphProto.Builder graphProto(Graph graph, boolean withValueInfo, String prefix) {
         Map<Value, String> renamed = outputRenames(graph);
         Set<Node> live = liveNodes(graph);
+        Map<Value, Value> outer = graph.outerValues();
+        Function<Value, String> nameOf = v -> outer.containsKey(v) ? v.name()
+                : prefix + renamed.getOrDefault(v, v.name());
         GraphProto.Builder g = GraphProto.newBuilder().setName(graph.name());
         for (Value v : graph.inputs()) {
-            g.addInput(valueInfo(v.name(), v));
+            g.addInput(valueInfo(nameOf.apply(v), v));
         }
         for (Initializer init : graph.initializers()) {
-            g.addInitializer(tensor(init));
+            g.addInitializer(tensor(init, prefix));
         }
         for (Node node : graph.nodes()) {
             if (!live.contains(node) || isRenamedOutput(node, renamed)) {
                 continue;
             }
-            NodeProto.Builder n = NodeProto.newBuilder().setName(node.name()).setOpType(node.op().type())
+            NodeProto.Builder n = NodeProto.newBuilder().setName(prefix + node.name()).setOpType(node.op().type())
                     .setDomain(node.op().domain()).addAllAttribute(node.op().attributes());
-            node.inputs().forEach(v -> n.addInput(renamed.getOrDefault(v, v.name())));
-            node.outputs().forEach(v -> n.addOutput(renamed.getOrDefault(v, v.name())));
+            node.inputs().forEach(v -> n.addInput(nameOf.apply(v)));
+            node.outputs().forEach(v -> n.addOutput(nameOf.apply(v)));
             g.addNode(n);
             if (withValueInfo) {
                 node.outputs().stream().filter(v -> !graph.outputs().containsValue(v) && !renamed.containsKey(v))
-                        .forEach(v -> g.addValueInfo(valueInfo(v.name(), v)));
+                        .forEach(v -> g.addValueInfo(valueInfo(nameOf.apply(v), v)));
             }
         }
         for (Map.Entry<String, Value> out : graph.outputs().entrySet()) {
-            g.addOutput(valueInfo(out.getKey(), out.getValue()));
+            g.addOutput(valueInfo(prefix + out.getKey(), out.getValue()));
         }
-        ModelProto.Builder model = ModelProto.newBuilder().setIrVersion(IR_VERSION)
-                .setProducerName("hyperdas-graphs").setGraph(g);
-        graph.opsets().forEach((domain, version) ->
-                model.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(domain).setVersion(version)));
-        return model.build();
+        return g;
     }
 
     /** Nodes with a path to a graph output. */
@@ -125,9 +142,9 @@ public final class OnnxEmitter {
         return ValueInfoProto.newBuilder().setName(name).setType(type).build();
     }
 
-    private static TensorProto tensor(Initializer init) {
+    private static TensorProto tensor(Initializer init, String prefix) {
         Value v = init.value();
-        TensorProto.Builder t = TensorProto.newBuilder().setName(v.name()).setDataType(v.dtype().onnxCode());
+        TensorProto.Builder t = TensorProto.newBuilder().setName(prefix + v.name()).setDataType(v.dtype().onnxCode());
         for (long d : v.shape().staticDims()) {
             t.addDims(d);
         }

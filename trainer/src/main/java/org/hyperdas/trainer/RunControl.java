@@ -13,8 +13,11 @@ import org.hyperdas.runtime.BadInputException;
  * @param progressEvery steps between progress reports, or null for the method's default (0: none)
  * @param stopAfter stop once this many steps are done (0: run to the end); the schedule still spans
  *     every step, so a resumed run continues as if never stopped
+ * @param stepsPerCall optimizer steps per ONNX Runtime call (1: the one-step model; K: a K-step
+ *     model whose Loop carries the state, for methods that support it)
  */
-public record RunControl(Path folder, int checkpointEvery, boolean resume, Integer progressEvery, long stopAfter) {
+public record RunControl(Path folder, int checkpointEvery, boolean resume, Integer progressEvery, long stopAfter,
+        int stepsPerCall) {
     /** Checkpoints every {@value #DEFAULT_CHECKPOINT_EVERY} steps unless told otherwise. */
     public static final int DEFAULT_CHECKPOINT_EVERY = 100;
 
@@ -23,6 +26,14 @@ public record RunControl(Path folder, int checkpointEvery, boolean resume, Integ
             throw new BadInputException("--checkpoint-every " + checkpointEvery + ", --progress-every " + progressEvery
                     + ": expected 0 or more steps");
         }
+        if (stepsPerCall < 1) {
+            throw new BadInputException("--steps-per-call " + stepsPerCall + ": expected 1 or more steps");
+        }
+    }
+
+    /** One step per call. */
+    public RunControl(Path folder, int checkpointEvery, boolean resume, Integer progressEvery, long stopAfter) {
+        this(folder, checkpointEvery, resume, progressEvery, stopAfter, 1);
     }
 
     /** No checkpoints, default progress, every step. */
@@ -42,6 +53,6 @@ public record RunControl(Path folder, int checkpointEvery, boolean resume, Integ
 
     /** The same control for a run folder {@code other} (e.g. a baseline's beside the main run). */
     public RunControl inFolder(Path other) {
-        return new RunControl(other, checkpointEvery, resume, progressEvery, stopAfter);
+        return new RunControl(other, checkpointEvery, resume, progressEvery, stopAfter, stepsPerCall);
     }
 }

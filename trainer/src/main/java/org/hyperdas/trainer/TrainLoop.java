@@ -14,6 +14,7 @@ import java.util.Map;
 import org.hyperdas.graphs.optim.TrainingGraph;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.ort.Tensors;
+import org.hyperdas.runtime.train.GroupedTrainStep;
 import org.hyperdas.runtime.train.StepResult;
 import org.hyperdas.runtime.train.TrainStep;
 
@@ -115,6 +116,20 @@ public final class TrainLoop {
      * @param lrScaleInput the training graph's learning-rate factor input
      */
     public Result run(TrainStep step, String lrScaleInput, TrainTask task) throws java.io.IOException, OrtException {
+        return run(step, null, lrScaleInput, task);
+    }
+
+    /**
+     * Like {@link #run(TrainStep, String, TrainTask)}, taking K steps per call on {@code grouped}
+     * (a K-step model of the same slots; null: one step per call). The task's feeds of K steps are
+     * stacked ({@link StackedFeeds}); a group whose batch sizes differ (an epoch's short last
+     * batch) and the steps before the end that make no full group run one by one on {@code step},
+     * the state copied across when the runner changes. Guards, running means and
+     * {@link TrainTask#afterStep} see every step; a progress report or checkpoint that falls due
+     * inside a group comes after it, at the group's end. On return {@code step} holds the final state.
+     */
+    public Result run(TrainStep step, GroupedTrainStep grouped, String lrScaleInput, TrainTask task)
+            throws java.io.IOException, OrtException {
         long total = task.totalSteps();
         long resumedAt = resume(step, total);
         if (resumedAt > 0) {
@@ -128,51 +143,51 @@ public final class TrainLoop {
         long lastReport = t0;
         FloatBuffer lrScale = Tensors.floats(1);
         Map<String, OnnxTensor> feeds = new HashMap<>();
+        StepRunners runners = new StepRunners(step, grouped);
         try (OnnxTensor lrTensor = Tensors.tensor(lrScale);
                 TrainingProgress progress = TrainingProgress.start(settings.name(), total, resumedAt, log)) {
-            while (step.steps() < stopAt) {
-                long s = step.steps();
-                last = step(step, task, s, feeds, lrScale, lrScaleInput, lrTensor);
-                if (s == 0) {
-                    firstLoss = last.get(TrainingGraph.LOSS);
+            StepRunners.Feeder feeder = new StepRunners.Feeder(task, feeds, lrScale, lrScaleInput, lrTensor);
+            while (runners.active().steps() < stopAt) {
+                long s = runners.active().steps();
+                List<StepResult> results = grouped != null && stopAt - s >= grouped.stepsPerCall()
+                        ? runners.group(feeder, s) : List.of(runners.single(feeder, s));
+                long done = s;
+                boolean reportDue = false;
+                boolean checkpointDue = false;
+                Checkpoint c = settings.checkpoint();
+                for (StepResult r : results) {
+                    check(r, done);
+                    if (done == 0) {
+                        firstLoss = r.get(TrainingGraph.LOSS);
+                    }
+                    last = r;
+                    means.add(r);
+                    done = r.step();
+                    task.afterStep(done, r);
+                    reportDue |= reportDue(done, stopAt, System.nanoTime() - lastReport);
+                    checkpointDue |= c != null && c.every() > 0 && done % c.every() == 0 && done != stopAt;
                 }
-                means.add(last);
-                long done = step.steps();
-                task.afterStep(done, last);
-                long now = System.nanoTime();
-                if (reportDue(done, stopAt, now - lastReport)) {
-                    TrainTask.Progress p = task.progress(done, means.means(), means.count(), step);
+                if (reportDue) {
+                    TrainTask.Progress p = task.progress(done, means.means(), means.count(), runners.active());
                     progress.report(done, p.brief(), p.full());
                     means.reset();
-                    lastReport = now;
+                    lastReport = System.nanoTime();
                 }
-                Checkpoint c = settings.checkpoint();
-                if (c != null && c.every() > 0 && done % c.every() == 0 && done != stopAt) {
-                    save(step, c);
+                if (checkpointDue && done != stopAt) {
+                    save(runners.active(), c);
                 }
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
+        runners.finish();
         if (settings.checkpoint() != null) {
             save(step, settings.checkpoint());
         }
         return new Result(resumedAt, step.steps(), firstLoss, last, seconds);
     }
 
-    /** One step: the task's feeds plus the learning-rate factor; checks loss and gradient norm. */
-    private StepResult step(TrainStep step, TrainTask task, long s, Map<String, OnnxTensor> feeds,
-            FloatBuffer lrScale, String lrScaleInput, OnnxTensor lrTensor) throws OrtException {
-        List<OnnxTensor> created = new ArrayList<>();
-        StepResult r;
-        try {
-            feeds.clear();
-            task.feed(s, feeds, created);
-            lrScale.put(0, (float) task.lrScale(s));
-            feeds.put(lrScaleInput, lrTensor);
-            r = step.step(feeds);
-        } finally {
-            created.forEach(OnnxTensor::close);
-        }
+    /** Stops on a non-finite loss or gradient norm of the step taken after {@code s} steps. */
+    private void check(StepResult r, long s) {
         double loss = r.get(TrainingGraph.LOSS);
         if (!Double.isFinite(loss)) {
             throw new IllegalStateException(settings.name() + ": loss is " + loss + " at step " + (s + 1)
@@ -183,7 +198,6 @@ public final class TrainLoop {
             throw new IllegalStateException(settings.name() + ": gradient norm is " + norm + " at step " + (s + 1)
                     + "; lower --lr");
         }
-        return r;
     }
 
     private boolean reportDue(long done, long stopAt, long sinceLastReport) {

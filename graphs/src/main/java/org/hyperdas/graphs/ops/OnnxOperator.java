@@ -113,7 +113,15 @@ public enum OnnxOperator {
             attributes("exclusive", AttributeType.INT, "reverse", AttributeType.INT), gradInto(0)),
     /** Input 1 is the diagonal offset k. */
     TRILU("Trilu", IndexOps.Trilu.class, 14, inputs(2), outputs(1), attributes("upper", AttributeType.INT),
-            gradInto(0));
+            gradInto(0)),
+
+    // ---- control flow ----
+    /**
+     * Inputs: trip count, condition, then any number of loop-carried values; outputs: the final
+     * carried values, then the stacked scan outputs. The body subgraph is the "body" attribute.
+     */
+    LOOP("Loop", ControlFlowOps.Loop.class, 21, inputs(2, Integer.MAX_VALUE), outputs(1, Integer.MAX_VALUE),
+            attributes("body", AttributeType.GRAPH), gradInto());
 
     /** How many values an op takes or gives: {@code min..max}, max {@link Integer#MAX_VALUE} for any number. */
     public record Count(int min, int max) {

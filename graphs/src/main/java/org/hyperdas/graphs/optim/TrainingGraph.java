@@ -20,6 +20,7 @@ import org.hyperdas.graphs.GraphBuildException;
 import org.hyperdas.graphs.Node;
 import org.hyperdas.graphs.Value;
 import org.hyperdas.runtime.ort.OrtEngine;
+import org.hyperdas.runtime.train.GroupedTrainStep;
 import org.hyperdas.runtime.train.StepSpec;
 import org.hyperdas.runtime.train.TrainStep;
 
@@ -70,9 +71,16 @@ public final class TrainingGraph {
     private final List<String> scalarOutputs;
     private final String stepInput;
     private final String lrScaleInput;
+    private final int stepsPerCall;
 
     private TrainingGraph(Graph graph, DType dtype, List<SlotInfo> parameters, List<SlotInfo> state,
             List<String> batchInputs, List<String> scalarOutputs, String stepInput, String lrScaleInput) {
+        this(graph, dtype, parameters, state, batchInputs, scalarOutputs, stepInput, lrScaleInput, 1);
+    }
+
+    private TrainingGraph(Graph graph, DType dtype, List<SlotInfo> parameters, List<SlotInfo> state,
+            List<String> batchInputs, List<String> scalarOutputs, String stepInput, String lrScaleInput,
+            int stepsPerCall) {
         this.graph = graph;
         this.dtype = dtype;
         this.model = graph.toBytes();
@@ -82,6 +90,32 @@ public final class TrainingGraph {
         this.scalarOutputs = List.copyOf(scalarOutputs);
         this.stepInput = stepInput;
         this.lrScaleInput = lrScaleInput;
+        this.stepsPerCall = stepsPerCall;
+    }
+
+    /**
+     * The model that takes {@code k} of this graph's steps per call ({@link MultiStepGraph}): the same
+     * slots, batch inputs stacked [k, ...] (the lr factor [k]), the step input the number of the
+     * first of the k steps, and each step's scalars as {@code loss[i]}, {@code grad_norm[i]}, ...;
+     * run it with {@link org.hyperdas.runtime.train.GroupedTrainStep}. This graph is left unchanged.
+     *
+     * @param k steps per call, at least 2
+     */
+    public TrainingGraph multiStep(int k) {
+        if (stepsPerCall != 1) {
+            throw new GraphBuildException("TrainingGraph.multiStep: this graph already takes " + stepsPerCall
+                    + " steps per call");
+        }
+        List<String> carried = new ArrayList<>(parameterNames());
+        carried.addAll(stateNames());
+        Graph outer = MultiStepGraph.build(graph, carried, batchInputs, stepInput, scalarOutputs, k);
+        return new TrainingGraph(outer, dtype, parameters, state, batchInputs, scalarOutputs, stepInput,
+                lrScaleInput, k);
+    }
+
+    /** Optimizer steps per run of {@link #model()}: 1, or k for a {@link #multiStep} graph. */
+    public int stepsPerCall() {
+        return stepsPerCall;
     }
 
     /** Starts a training step for the scalar {@code loss}; its graph receives the new nodes. */
@@ -118,7 +152,10 @@ public final class TrainingGraph {
         return batchInputs;
     }
 
-    /** Loss, grad norm and metrics, in that order. */
+    /**
+     * Loss, grad norm and metrics, in that order (of each step; a {@link #multiStep} model outputs
+     * them per step under {@link GroupedTrainStep#perStep}).
+     */
     public List<String> scalarOutputs() {
         return scalarOutputs;
     }
@@ -182,7 +219,11 @@ public final class TrainingGraph {
             b.slot(StepSpec.Slot.zeros(s.name(), s.name(), s.name() + NEXT, slotType, s.shape()));
         }
         b.batchInput(batchInputs.toArray(String[]::new));
-        b.scalarOutput(scalarOutputs.toArray(String[]::new));
+        for (int i = 0; i < stepsPerCall; i++) {
+            for (String o : scalarOutputs) {
+                b.scalarOutput(stepsPerCall == 1 ? o : GroupedTrainStep.perStep(o, i));
+            }
+        }
         if (stepInput != null) {
             b.stepInput(stepInput);
         }

@@ -23,6 +23,7 @@ import org.hyperdas.graphs.hyperdas.SelectionMode;
 import org.hyperdas.graphs.optim.TrainingGraph;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.feeds.FeedSchema;
+import org.hyperdas.runtime.train.GroupedTrainStep;
 import org.hyperdas.runtime.train.TrainStep;
 import org.hyperdas.trainer.BatchFeeds;
 import org.hyperdas.trainer.InterventionMethod;
@@ -238,9 +239,13 @@ public final class HyperDasMethod implements InterventionMethod {
         TrainingGraph training = graphs.training();
         Map<String, float[]> init = HyperDasParameters.initialFloats(target.config(), config,
                 HyperDasParameters.reader(target.weightStore()));
+        int k = control.stepsPerCall();
+        TrainingGraph grouped = k > 1 ? training.multiStep(k) : null;
         try (HyperDasTask task = new HyperDasTask(config, plan, o.seed(), all, target.batcher(plan.batchSize()), trained);
                 OrtSession session = target.session(training.model());
-                TrainStep step = new TrainStep(session, training.stepSpec(init))) {
+                TrainStep step = new TrainStep(session, training.stepSpec(init));
+                OrtSession groupedSession = grouped == null ? null : target.session(grouped.model());
+                TrainStep groupedStep = grouped == null ? null : new TrainStep(groupedSession, grouped.stepSpec(init))) {
             List<Pair> pool = task.pool();
             long cause = pool.stream().filter(p -> p.kind() == PairKind.CAUSE).count();
             log.printf("hyperdas: %d training pairs (%d cause, %d isolate), %d %s monitor pairs; %d steps (%d epochs x %d),"
@@ -254,7 +259,8 @@ public final class HyperDasMethod implements InterventionMethod {
                     control.progressEvery(PROGRESS_EVERY), 0, ckpt == null ? null
                             : new TrainLoop.Checkpoint(ckpt, control.checkpointEvery(), control.resume(),
                                     meta(config, plan, o, task)));
-            TrainLoop.Result r = new TrainLoop(loop, log).run(step, training.lrScaleInput(), task);
+            TrainLoop.Result r = new TrainLoop(loop, log).run(step,
+                    groupedStep == null ? null : new GroupedTrainStep(groupedStep, k), training.lrScaleInput(), task);
             Map<String, float[]> params = new LinkedHashMap<>();
             for (String name : training.parameterNames()) {
                 params.put(name, step.floats(name));
