@@ -62,6 +62,7 @@ public final class OutputFolder {
         }
         probeWritable(where, abs);
         removeLeftovers(abs, kind, log);
+        removeMarkerTemps(abs, log);
         if (Files.isDirectory(abs) && isOwn(abs, kind, names(abs))) {
             removeStaleTempFiles(abs, log);
         }
@@ -274,9 +275,33 @@ public final class OutputFolder {
 
     private static List<String> names(Path dir) {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals(MARKER)).sorted().toList();
+            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals(MARKER) && !isMarkerTemp(n))
+                    .sorted().toList();
         } catch (IOException e) {
             throw new BadInputException(dir + ": cannot list the folder: " + describe(e), e);
+        }
+    }
+
+    /**
+     * An unfinished write of the marker itself ({@code ..hyperdas-output.json.HEX.tmp}): what a run
+     * killed inside {@link #writeMarker} leaves. Ours by its name, so it never makes a folder foreign.
+     */
+    private static boolean isMarkerTemp(String name) {
+        return name.startsWith("." + MARKER + ".") && AtomicFiles.isTempFile(Path.of(name));
+    }
+
+    /** Deletes the marker's unfinished writes directly inside {@code folder} (see {@link #isMarkerTemp}). */
+    private static void removeMarkerTemps(Path folder, PrintStream log) {
+        if (!Files.isDirectory(folder)) {
+            return;
+        }
+        try (Stream<Path> s = Files.list(folder)) {
+            for (Path p : s.filter(f -> isMarkerTemp(f.getFileName().toString())).toList()) {
+                Files.deleteIfExists(p);
+                log.println("note: removed " + p + ", an unfinished write of an interrupted run");
+            }
+        } catch (IOException e) {
+            log.println("note: could not remove unfinished writes under " + folder + ": " + describe(e));
         }
     }
 

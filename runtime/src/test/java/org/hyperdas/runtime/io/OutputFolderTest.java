@@ -43,6 +43,26 @@ class OutputFolderTest {
     }
 
     @Test
+    void aMarkerWriteCutShortLeavesAFolderThatIsStillAccepted(@TempDir Path dir) throws IOException {
+        // A run killed inside claim(): the folder holds only the marker's temporary file.
+        Path run = dir.resolve("run");
+        Files.createDirectories(run);
+        Path temp = run.resolve("." + OutputFolder.MARKER + ".3f2a9c.tmp");
+        Files.writeString(temp, "{\"tool\": \"hyp");
+        assertEquals(run, check(run, OutputKind.TRAIN, false));
+        assertFalse(Files.exists(temp), "the unfinished marker write is removed");
+        assertTrue(logged.toString(StandardCharsets.UTF_8).contains("unfinished write"), logged.toString());
+
+        // Beside a user's file it is still not a reason to accept the folder.
+        Path user = dir.resolve("user");
+        Files.createDirectories(user);
+        Files.writeString(user.resolve("notes.txt"), "keep");
+        Files.writeString(user.resolve("." + OutputFolder.MARKER + ".77.tmp"), "");
+        assertThrows(BadInputException.class, () -> check(user, OutputKind.TRAIN, false));
+        assertTrue(Files.exists(user.resolve("notes.txt")));
+    }
+
+    @Test
     void aFolderOfOtherFilesIsRefusedUnlessOverwriteAndAFileNeverBecomesAFolder(@TempDir Path dir) throws IOException {
         Path user = dir.resolve("mine");
         Files.createDirectories(user);
