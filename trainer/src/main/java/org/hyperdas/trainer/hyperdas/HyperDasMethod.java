@@ -239,11 +239,13 @@ public final class HyperDasMethod implements InterventionMethod {
         HyperDasConfig config = graphs.config();
         HyperDasTraining plan = training(target, o);
         TrainingGraph training = graphs.training();
-        Map<String, float[]> init = HyperDasParameters.initialFloats(target.config(), config,
-                HyperDasParameters.reader(target.weightStore()));
+        Map<String, float[]> params = new LinkedHashMap<>();
+        Map<String, Object> d;
         try (HyperDasTask task = new HyperDasTask(config, plan, o.seed(), all, target.batcher(plan.batchSize()), trained);
-                OrtSession session = target.session(training.model());
-                TrainStep step = new TrainStep(session, training.stepSpec(init))) {
+                OrtSession session = session(target, training, log);
+                TrainStep step = trainStep(target, config, session, training)) {
+            // Initial values go straight into the step's buffers: no heap copy of the parameters.
+            HyperDasParameters.initialInto(target.config(), config, target.weightStore(), step::writableFloats);
             List<Pair> pool = task.pool();
             long cause = pool.stream().filter(p -> p.kind() == PairKind.CAUSE).count();
             log.printf("hyperdas: %d training pairs (%d cause, %d isolate), %d %s monitor pairs; %d steps (%d epochs x %d),"
@@ -258,18 +260,39 @@ public final class HyperDasMethod implements InterventionMethod {
                             : new TrainLoop.Checkpoint(ckpt, control.checkpointEvery(), control.resume(),
                                     meta(config, plan, o, task)));
             TrainLoop.Result r = new TrainLoop(loop, log).run(step, training.lrScaleInput(), task);
-            Map<String, float[]> params = new LinkedHashMap<>();
             for (String name : training.parameterNames()) {
                 params.put(name, step.floats(name));
             }
-            trained.setParameters(params);
             double[] acc = trained.monitor(task.monitorBatch(), step);
-            Map<String, Object> d = details(config, plan, task, r, acc);
+            d = details(config, plan, task, r, acc);
             if (ckpt != null) {
                 d.put("checkpoint", ckpt.toAbsolutePath().normalize().toString());
             }
-            return d;
         }
+        // After the step's state (parameters and moments, two sets) is released.
+        trained.setParameters(params);
+        return d;
+    }
+
+    /**
+     * One state set updated in place on large targets (half the memory: parameters and AdamW
+     * moments are gigabytes there); clipping makes that safe (see {@link TrainStep#inPlace}).
+     * Small targets keep the two alternating sets.
+     */
+    private static TrainStep trainStep(TargetModel target, HyperDasConfig config, OrtSession session,
+            TrainingGraph training) throws OrtException {
+        return TargetDefaults.isLarge(target.config()) && config.clipNorm() > 0
+                ? TrainStep.inPlace(session, training.stepSpecFilledLater())
+                : new TrainStep(session, training.stepSpecFilledLater());
+    }
+
+    /** The training session, its creation time logged (large targets take long to load). */
+    private static OrtSession session(TargetModel target, TrainingGraph training, PrintStream log)
+            throws OrtException {
+        long start = System.nanoTime();
+        OrtSession s = target.session(training.model());
+        log.printf("hyperdas: training session created in %.1f s%n", (System.nanoTime() - start) / 1e9);
+        return s;
     }
 
     /** What a checkpoint must match to be resumed by this run. */

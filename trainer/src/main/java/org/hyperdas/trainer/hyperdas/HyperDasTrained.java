@@ -81,9 +81,8 @@ public final class HyperDasTrained implements TrainedIntervention {
         try {
             Map<String, OnnxTensor> f = HyperDasMethod.feeds(batch, false, created);
             for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-                OnnxTensor t = Tensors.tensor(Tensors.floatsOf(step.floats(e.getKey())), e.getValue());
-                created.add(t);
-                f.put(e.getKey(), t);
+                // The step's own tensor: no parameter-sized copy per monitor call.
+                f.put(e.getKey(), step.currentTensor(e.getKey()));
             }
             boolean[] correct = run(session(SelectionMode.SOFT), f, batch.size()).correct;
             int[] right = new int[2];
