@@ -240,9 +240,15 @@ public final class HyperDasMethod implements InterventionMethod {
         HyperDasTraining plan = training(target, o);
         TrainingGraph training = graphs.training();
         Map<String, float[]> params = new LinkedHashMap<>();
-        Map<String, Object> d;
-        try (HyperDasTask task = new HyperDasTask(config, plan, o.seed(), all, target.batcher(plan.batchSize()), trained);
-                OrtSession session = session(target, training, log);
+        // On a large target each session holds its own float32 copy of the target: the monitor's
+        // evaluation session waits until the training session is closed.
+        boolean oneSessionAtATime = TargetDefaults.isLarge(target.config());
+        trained.monitorDuringTraining(!oneSessionAtATime);
+        HyperDasTask task = new HyperDasTask(config, plan, o.seed(), all, target.batcher(plan.batchSize()), trained);
+        TrainLoop.Result r;
+        double[] acc = null;
+        Path ckpt = control.checkpoint(CHECKPOINT);
+        try (task; OrtSession session = session(target, training, log);
                 TrainStep step = trainStep(target, config, session, training)) {
             // Initial values go straight into the step's buffers: no heap copy of the parameters.
             HyperDasParameters.initialInto(target.config(), config, target.weightStore(), step::writableFloats);
@@ -254,23 +260,27 @@ public final class HyperDasMethod implements InterventionMethod {
                     task.totalSteps(), plan.epochs(), task.perEpoch(), plan.batchSize(), config.layer(),
                     config.subspaceDim(), config.hypernetLayers(),
                     shapes(graphs).values().stream().mapToLong(HyperDasMethod::count).sum());
-            Path ckpt = control.checkpoint(CHECKPOINT);
             TrainLoop.Settings loop = new TrainLoop.Settings(NAME, control.stopAfter(),
                     control.progressEvery(PROGRESS_EVERY), 0, ckpt == null ? null
                             : new TrainLoop.Checkpoint(ckpt, control.checkpointEvery(), control.resume(),
                                     meta(config, plan, o, task)));
-            TrainLoop.Result r = new TrainLoop(loop, log).run(step, training.lrScaleInput(), task);
+            r = new TrainLoop(loop, log).run(step, training.lrScaleInput(), task);
             for (String name : training.parameterNames()) {
                 params.put(name, step.floats(name));
             }
-            double[] acc = trained.monitor(task.monitorBatch(), step);
-            d = details(config, plan, task, r, acc);
-            if (ckpt != null) {
-                d.put("checkpoint", ckpt.toAbsolutePath().normalize().toString());
+            if (!oneSessionAtATime) {
+                acc = trained.monitor(task.monitorBatch(), step);
             }
         }
-        // After the step's state (parameters and moments, two sets) is released.
+        // After the step's state (parameters and moments) and the training session are released.
         trained.setParameters(params);
+        if (acc == null) {
+            acc = trained.monitor(task.monitorBatch());
+        }
+        Map<String, Object> d = details(config, plan, task, r, acc);
+        if (ckpt != null) {
+            d.put("checkpoint", ckpt.toAbsolutePath().normalize().toString());
+        }
         return d;
     }
 
