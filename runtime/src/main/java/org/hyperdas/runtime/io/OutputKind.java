@@ -27,6 +27,10 @@ public record OutputKind(String name, List<List<String>> signatures, boolean rep
     /** {@code pretrain}: a Hugging Face Llama folder with its tokenizer and training record. */
     public static final OutputKind PRETRAIN = new OutputKind("pretrain",
             List.of(List.of("config.json", "model.safetensors", "training.json")), true, false);
+    /** {@code init-model}: a Hugging Face Llama folder of random weights (single file or sharded). */
+    public static final OutputKind INIT_MODEL = new OutputKind("init-model",
+            List.of(List.of("config.json", "tokenizer.json"), List.of("config.json", "model.safetensors"),
+                    List.of("config.json", "model.safetensors.index.json")), true, false);
     /** {@code data prepare}: Arrow pair files and their counts. */
     public static final OutputKind DATA = new OutputKind("data", List.of(List.of("counts.tsv")), true, false);
     /** {@code train}: a run folder, or a folder of run folders (modes, baselines) and their leaderboard. */
