@@ -238,7 +238,10 @@ public final class HyperDasMethod implements InterventionMethod {
             RunControl control, PrintStream log, HyperDasTrained trained) throws Exception {
         HyperDasConfig config = graphs.config();
         HyperDasTraining plan = training(target, o);
+        long built = System.nanoTime();
         TrainingGraph training = graphs.training();
+        log.printf("hyperdas: training graph built in %.1f s (%d KB)%n", (System.nanoTime() - built) / 1e9,
+                training.model().length >> 10);
         Map<String, float[]> params = new LinkedHashMap<>();
         // On a large target each session holds its own float32 copy of the target: the monitor's
         // evaluation session waits until the training session is closed.
