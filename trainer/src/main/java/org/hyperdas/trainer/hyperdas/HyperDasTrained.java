@@ -70,6 +70,13 @@ public final class HyperDasTrained implements TrainedIntervention {
 
     OrtSession session(SelectionMode mode) throws OrtException {
         OrtSession s = sessions.get(mode);
+        if (s == null && !monitorDuringTraining) {
+            // Large target: each session holds its own float32 copy of the target; keep one open.
+            for (OrtSession open : sessions.values()) {
+                open.close();
+            }
+            sessions.clear();
+        }
         if (s == null) {
             s = target.session(graphs.evaluation(mode));
             sessions.put(mode, s);
@@ -77,7 +84,10 @@ public final class HyperDasTrained implements TrainedIntervention {
         return s;
     }
 
-    /** Whether {@link #monitor(PairBatch, TrainStep)} runs during training (else it gives NaN). */
+    /**
+     * Whether {@link #monitor(PairBatch, TrainStep)} runs during training (else it gives NaN, and,
+     * for a large target, at most one evaluation session is open at a time).
+     */
     void monitorDuringTraining(boolean on) {
         monitorDuringTraining = on;
     }
