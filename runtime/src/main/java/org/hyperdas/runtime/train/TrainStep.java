@@ -424,7 +424,7 @@ public final class TrainStep implements AutoCloseable {
         }
     }
 
-    /** Closes the tensors, and the session when this TrainStep created it. Idempotent. */
+    /** Closes the tensors, frees the state now (drop its views first), and the owned session. Idempotent. */
     @Override
     public void close() throws OrtException {
         if (closed) {
