@@ -9,7 +9,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.hyperdas.trainer.bench.HyperDasStepBenchmark;
+import org.hyperdas.trainer.bench.MatmulBenchmark;
 import org.hyperdas.trainer.bench.TrainStepBenchmark;
+import org.hyperdas.trainer.plan.StepShape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -18,7 +21,7 @@ import picocli.CommandLine.Spec;
 /** {@code hyperdas-run bench ...}: performance measurements. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Performance benchmarks.",
-        subcommands = {BenchCommand.TrainStep.class})
+        subcommands = {BenchCommand.TrainStep.class, BenchCommand.Matmul.class, BenchCommand.HyperDasStep.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -134,6 +137,83 @@ final class BenchCommand implements Runnable {
                 f.put("ops", ops);
             }
             return f;
+        }
+    }
+
+    /** {@code hyperdas-run bench matmul}: see {@link MatmulBenchmark}. */
+    @Command(name = "matmul", mixinStandardHelpOptions = true,
+            description = "The float32 GEMM peak through ONNX Runtime: one N x N MatMul graph, best of repeats, 2 N^3 FLOPs.")
+    static final class Matmul implements Callable<Integer> {
+        @Option(names = "--size", defaultValue = "1024", paramLabel = "N", description = "Default: ${DEFAULT-VALUE}.")
+        int size;
+
+        @Option(names = "--threads", paramLabel = "T", description = "Default: all cores (${DEFAULT-VALUE}).")
+        int threads = Runtime.getRuntime().availableProcessors();
+
+        @Option(names = "--repeat", defaultValue = "10", paramLabel = "R", description = "Default: ${DEFAULT-VALUE}.")
+        int repeat;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            MatmulBenchmark.Result r = MatmulBenchmark.run(size, threads, repeat);
+            spec.commandLine().getOut().printf(Locale.ROOT, "matmul %d x %d x %d float32, %d thread(s): best %.1f GFLOP/s"
+                    + " (%.2f ms), median %.1f GFLOP/s over %d runs%n", size, size, size, threads, r.bestGflops(),
+                    r.bestSeconds() * 1e3, r.medianGflops(), repeat);
+            return 0;
+        }
+    }
+
+    /** {@code hyperdas-run bench hyperdas-step}: see {@link HyperDasStepBenchmark} and {@link StepShape}. */
+    @Command(name = "hyperdas-step", mixinStandardHelpOptions = true,
+            description = {"Steps/s of HyperDAS training on a model folder (one batch of embedded RAVEL city pairs fed"
+                    + " each step), the analytical FLOPs per step, GFLOP/s and its share of the matmul peak.",
+                "FLOPs = target fwd on base+source (2 Pb n T) + suffix fwd+input-grad (4 Pb (n-l) T_b) + LM head at"
+                    + " the labels (4 V h T_label) + hypernetwork (6x its matmuls over the instruction, 4x the memory"
+                    + " keys/values) + attention; see StepShape."})
+    static final class HyperDasStep implements Callable<Integer> {
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "A Hugging Face Llama folder.")
+        Path model;
+
+        @Option(names = "--hypernet-layers", paramLabel = "N", description = "Default: train's default for the target.")
+        Integer hypernetLayers;
+
+        @Option(names = "--batch-size", paramLabel = "B", description = "Default: train's default for the target.")
+        Integer batchSize;
+
+        @Option(names = "--steps", defaultValue = "5", paramLabel = "S", description = "Timed steps. Default: ${DEFAULT-VALUE}.")
+        int steps;
+
+        @Option(names = "--warmup", defaultValue = "1", paramLabel = "W", description = "Untimed steps. Default: ${DEFAULT-VALUE}.")
+        int warmup;
+
+        @Option(names = "--threads", paramLabel = "T", description = "Default: all cores (${DEFAULT-VALUE}).")
+        int threads = Runtime.getRuntime().availableProcessors();
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            HyperDasStepBenchmark.Result r = HyperDasStepBenchmark.run(new HyperDasStepBenchmark.Settings(model,
+                    hypernetLayers, batchSize, steps, warmup, threads), System.err);
+            MatmulBenchmark.Result peak = MatmulBenchmark.run(1024, threads, 5);
+            StepShape s = r.shape();
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf(Locale.ROOT, "model %s: %d layers, hidden %d; hypernetwork %d layers, %,d trainable parameters;"
+                    + " layer %d, k %d%n", model, s.target().numHiddenLayers(), s.target().hiddenSize(),
+                    s.config().hypernetLayers(), r.trainableParameters(), s.config().layer(), s.config().subspaceDim());
+            out.printf(Locale.ROOT, "batch %d: base %d, source %d, instruction %d, label %d tokens; %d thread(s)%n",
+                    s.batch(), s.baseSeq(), s.sourceSeq(), s.instructionSeq(), s.labelTokens(), threads);
+            out.printf(Locale.ROOT, "graph building %.2f s, session creation %.2f s%n", r.buildSeconds(), r.sessionSeconds());
+            out.printf(Locale.ROOT, "FLOPs/step %.3f GFLOP (target %.3f, suffix + LM head %.3f, hypernetwork %.3f)%n",
+                    s.flopsPerStep() / 1e9, s.targetFlops() / 1e9, s.suffixFlops() / 1e9, s.hypernetFlops() / 1e9);
+            out.printf(Locale.ROOT, "%.3f steps/s (%d steps, loss %.4f -> %.4f): %.2f GFLOP/s = %.1f%% of the matmul peak"
+                    + " %.1f GFLOP/s%n", r.stepsPerSecond(), r.steps(), r.firstLoss(), r.lastLoss(), r.gflopsPerSecond(),
+                    100 * r.gflopsPerSecond() / peak.bestGflops(), peak.bestGflops());
+            return 0;
         }
     }
 }

@@ -90,6 +90,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "Steps between checkpoints (0: only at the end; default: ${DEFAULT-VALUE}).")
     int checkpointEvery;
 
+    @Option(names = "--max-steps", paramLabel = "N", defaultValue = "0",
+            description = "Stop each method's training after N optimizer steps, then score (the learning-rate schedule"
+                    + " still spans the whole run, so --resume without it continues; 0: every step, the default).")
+    long maxSteps;
+
     @Option(names = "--progress-every", paramLabel = "N",
             description = "Steps between progress lines on stderr (default: " + HyperDasMethod.PROGRESS_EVERY
                     + " for hyperdas, " + DasTrainer.PROGRESS_EVERY + " for das and mdas).")
@@ -192,7 +197,10 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Checkpoints, resume and progress of a run whose folder is {@code folder}. */
     private RunControl control(Path folder) {
-        return new RunControl(folder, checkpointEvery, resume, progressEvery, 0);
+        if (maxSteps < 0) {
+            throw new org.hyperdas.runtime.BadInputException("--max-steps " + maxSteps + ": expected 0 (every step) or more");
+        }
+        return new RunControl(folder, checkpointEvery, resume, progressEvery, maxSteps);
     }
 
     /** Trains and scores each baseline into {@code out/NAME}, one after the other. */

@@ -42,8 +42,10 @@ class InitModelCliTest {
         Cli.Result train = Cli.run("train", "--model", model.toString(), "--no-knowledge-filter",
                 "--entity-types", "city", "--attributes", "Country", "--train-per-kind", "8", "--eval-per-kind", "4",
                 "--epochs", "1", "--batch-size", "4", "--k", "4", "--hypernet-layers", "1", "--layer", "1",
-                "--baselines", "none", "--out", run.toString());
+                "--max-steps", "3", "--baselines", "none", "--out", run.toString());
         assertEquals(0, train.code(), train.err());
+        assertTrue(Files.readString(run.resolve("hyperdas-soft").resolve(RunFolder.CONFIG)).contains("\"steps_done\" : 3"),
+                "--max-steps 3 stops after 3 of the epoch's 4 steps");
         Path soft = run.resolve("hyperdas-soft");
         for (String f : RunFolder.FILES) {
             assertTrue(Files.isRegularFile(soft.resolve(f)), f);
@@ -60,5 +62,40 @@ class InitModelCliTest {
         assertEquals(0, infer.code(), infer.err());
         assertTrue(infer.out().contains("base answer:") && infer.out().contains("intervened answer:")
                 && infer.out().contains("\"Paris\"@1"), infer.out());
+    }
+
+    /**
+     * The 8B preset as a config alone, planned: the numbers follow the config (32 layers, 4096
+     * hidden), an 8-layer hypernetwork is bigger than a 2-layer one, a plan that fits in 80 GB does
+     * not in 8 GB, and for cuda the state crosses PCIe once per call rather than once per step.
+     */
+    @Test
+    void configOnlyEightBIsPlanned(@TempDir Path dir) throws Exception {
+        Path tokenizer = SharedData.require("tokenizers/llama3");
+        Path model = dir.resolve("llama-3-8b");
+        Cli.Result init = Cli.run("init-model", "--like", "llama-3-8b", "--tokenizer", tokenizer.toString(),
+                "--config-only", "--out", model.toString());
+        assertEquals(0, init.code(), init.err());
+        assertTrue(Files.isRegularFile(model.resolve("config.json")));
+        assertTrue(Files.notExists(model.resolve("model.safetensors")));
+        JsonNode config = new ObjectMapper().readTree(model.resolve("config.json").toFile());
+        assertEquals(32, config.path("num_hidden_layers").asInt());
+        assertEquals(14336, config.path("intermediate_size").asInt());
+        assertEquals(false, config.path("tie_word_embeddings").asBoolean(true));
+
+        Cli.Result big = Cli.run("plan", "--model", model.toString(), "--hypernet-layers", "8", "--device", "cuda",
+                "--memory", "80000g");
+        assertEquals(0, big.code(), big.err());
+        assertTrue(big.out().contains("32 layers, hidden 4096, 8,030,261,248 parameters"), big.out());
+        assertTrue(big.out().contains(": fits"), big.out());
+        assertTrue(big.out().contains("PCIe per step"), big.out());
+        Cli.Result small = Cli.run("plan", "--model", model.resolve("config.json").toString(), "--hypernet-layers",
+                "8", "--memory", "8g");
+        assertEquals(0, small.code(), small.err());
+        assertTrue(small.out().contains("does NOT fit") && small.out().contains("no hypernetwork depth fits"),
+                small.out());
+        Cli.Result bad = Cli.run("plan", "--model", model.toString(), "--hypernet-layers", "33");
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("--hypernet-layers 33"), bad.err());
     }
 }

@@ -33,6 +33,7 @@ import org.hyperdas.trainer.RunControl;
 import org.hyperdas.trainer.TargetDefaults;
 import org.hyperdas.trainer.TargetModel;
 import org.hyperdas.trainer.TrainLoop;
+import org.hyperdas.trainer.plan.PlanReport;
 
 /**
  * {@code hyperdas}: ONE hypernetwork trained over every target attribute of the run (cause and
@@ -238,6 +239,7 @@ public final class HyperDasMethod implements InterventionMethod {
             RunControl control, PrintStream log, HyperDasTrained trained) throws Exception {
         HyperDasConfig config = graphs.config();
         HyperDasTraining plan = training(target, o);
+        log.println("hyperdas: " + PlanReport.summary(target.config(), config, plan.batchSize()));
         long built = System.nanoTime();
         TrainingGraph training = graphs.training();
         log.printf("hyperdas: training graph built in %.1f s (%d KB)%n", (System.nanoTime() - built) / 1e9,

@@ -1,0 +1,121 @@
+package org.hyperdas.trainer.plan;
+
+import java.lang.management.ManagementFactory;
+import java.util.Locale;
+import org.hyperdas.graphs.hyperdas.HyperDasConfig;
+import org.hyperdas.runtime.BadInputException;
+import org.hyperdas.runtime.hf.LlamaConfig;
+import org.hyperdas.runtime.safetensors.DType;
+import org.hyperdas.trainer.TargetDefaults;
+
+/**
+ * The memory plan of a HyperDAS run as text: the breakdown, the total against the memory given,
+ * whether it fits, the deepest hypernetwork that fits, and for cuda the PCIe traffic per step.
+ */
+public final class PlanReport {
+    /** Label tokens per pair assumed by plans (RAVEL values, first tokens). */
+    public static final int LABEL_TOKENS = 4;
+    /** Instruction tokens per pair assumed by plans, at most the prompt length. */
+    public static final int INSTRUCTION_TOKENS = 16;
+    /** Prompt tokens {@link #summary} assumes. */
+    public static final int SUMMARY_SEQ = 32;
+
+    private PlanReport() {
+    }
+
+    /**
+     * The plan of one run.
+     *
+     * @param hypernetLayers null: train's default for the target
+     * @param batch null: train's default
+     * @param seq padded prompt length of base and source
+     */
+    public static MemoryPlan plan(LlamaConfig target, DType stored, Integer hypernetLayers, Integer batch, int seq,
+            boolean cuda, long available) {
+        if (seq < 1 || (batch != null && batch < 1)) {
+            throw new BadInputException("plan: expected --seq >= 1 and --batch-size >= 1, found " + seq + ", " + batch);
+        }
+        // train's layer: the baselines' default, which HyperDAS shares
+        HyperDasConfig c = TargetDefaults.hyperdas(target).withLayer(TargetDefaults.baseline(target, 0).layer());
+        if (hypernetLayers != null) {
+            if (hypernetLayers < 1 || hypernetLayers > target.numHiddenLayers()) {
+                throw new BadInputException("--hypernet-layers " + hypernetLayers + ": expected 1.."
+                        + target.numHiddenLayers() + " (the hypernetwork starts from the target's first layers)");
+            }
+            c = c.withHypernetLayers(hypernetLayers);
+        }
+        int b = batch != null ? batch : TargetDefaults.hyperdasTraining(target).batchSize();
+        StepShape shape = new StepShape(target, c, b, seq, seq, Math.min(seq, INSTRUCTION_TOKENS), LABEL_TOKENS);
+        return new MemoryPlan(shape, stored, cuda, available);
+    }
+
+    /** The deepest hypernetwork (1..target layers) whose plan fits, or 0 when none does. */
+    public static int deepestFitting(MemoryPlan p) {
+        int best = 0;
+        LlamaConfig t = p.shape().target();
+        for (int n = 1; n <= t.numHiddenLayers(); n++) {
+            StepShape s = p.shape();
+            MemoryPlan q = new MemoryPlan(new StepShape(t, s.config().withHypernetLayers(n), s.batch(), s.baseSeq(),
+                    s.sourceSeq(), s.instructionSeq(), s.labelTokens()), p.stored(), p.cuda(), p.available());
+            if (q.fits()) {
+                best = n;
+            }
+        }
+        return best;
+    }
+
+    /** This machine's physical memory in bytes. */
+    public static long machineMemory() {
+        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getTotalMemorySize();
+        }
+        return Runtime.getRuntime().maxMemory();
+    }
+
+    public static String text(MemoryPlan p) {
+        StringBuilder b = new StringBuilder();
+        StepShape s = p.shape();
+        LlamaConfig t = s.target();
+        b.append(String.format(Locale.ROOT, "target: %d layers, hidden %d, %,d parameters (%s stored); HyperDAS layer %d,"
+                + " k %d, hypernetwork %d layers = %,d trainable parameters%n", t.numHiddenLayers(), t.hiddenSize(),
+                t.parameterCount(), p.stored(), s.config().layer(), s.config().subspaceDim(), s.config().hypernetLayers(),
+                s.trainableParameters()));
+        b.append(String.format(Locale.ROOT, "step: batch %d, base %d, source %d, instruction %d, label %d tokens; %.1f"
+                + " GFLOP%n", s.batch(), s.baseSeq(), s.sourceSeq(), s.instructionSeq(), s.labelTokens(),
+                s.flopsPerStep() / 1e9));
+        for (MemoryPlan.Item i : p.items()) {
+            b.append(String.format(Locale.ROOT, "  %-48s %12s%s%n", i.name(), MemoryPlan.size(i.bytes()),
+                    p.cuda() ? (i.device() ? "  (device)" : "  (host)") : ""));
+        }
+        b.append(String.format(Locale.ROOT, "total %s%s vs %s %s: %s%n", MemoryPlan.size(p.total()),
+                p.cuda() ? " on the device (+ " + MemoryPlan.size(p.hostTotal()) + " host)" : "",
+                MemoryPlan.size(p.available()), p.cuda() ? "device memory" : "memory",
+                p.fits() ? "fits" : "does NOT fit"));
+        int deepest = deepestFitting(p);
+        b.append(deepest == 0 ? "no hypernetwork depth fits\n"
+                : String.format(Locale.ROOT, "deepest hypernetwork that fits: %d layers%n", deepest));
+        if (p.cuda()) {
+            b.append(String.format(Locale.ROOT, "PCIe per step (parameters, m, v in and out, and the batch): %s;"
+                    + " per call of K steps with the state kept on the device: %s (K=1), %s (K=8), %s (K=32), i.e."
+                    + " %s / %s / %s per step%n", MemoryPlan.size(p.pcieBytesPerStep()),
+                    MemoryPlan.size(p.pcieBytesPerCall(1)), MemoryPlan.size(p.pcieBytesPerCall(8)),
+                    MemoryPlan.size(p.pcieBytesPerCall(32)), MemoryPlan.size(p.pcieBytesPerCall(1)),
+                    MemoryPlan.size(p.pcieBytesPerCall(8) / 8), MemoryPlan.size(p.pcieBytesPerCall(32) / 32)));
+        }
+        return b.toString();
+    }
+
+    /**
+     * One line for {@code train}'s log: the predicted peak of this run on this machine's RAM
+     * (prompts assumed {@value #SUMMARY_SEQ} tokens).
+     */
+    public static String summary(LlamaConfig target, HyperDasConfig config, int batch) {
+        StepShape shape = new StepShape(target, config, batch, SUMMARY_SEQ, SUMMARY_SEQ,
+                Math.min(SUMMARY_SEQ, INSTRUCTION_TOKENS), LABEL_TOKENS);
+        DType stored = org.hyperdas.runtime.hf.HfModel.torchDtypeAsDType(target.torchDtype());
+        MemoryPlan p = new MemoryPlan(shape, stored, false, machineMemory());
+        return String.format(Locale.ROOT, "predicted peak memory %s of %s RAM (%s; hyperdas-run plan for the breakdown)",
+                MemoryPlan.size(p.total()), MemoryPlan.size(p.available()), p.fits() ? "fits" : "does NOT fit");
+    }
+}
