@@ -80,9 +80,18 @@ final class ErrorReport {
         if (t instanceof IOException io) {
             return bad("I/O error: " + describe(io));
         }
+        if (t instanceof OrtException ort && isAllocationFailure(ort)) {
+            return bad("ONNX Runtime ran out of memory (" + firstLine(ort.getMessage()) + "); "
+                    + org.hyperdas.runtime.MemoryLimitException.HINT);
+        }
         if (t instanceof OrtException ort) {
             return bad("ONNX Runtime could not run the model: " + firstLine(ort.getMessage())
                     + " (check that the .onnx and weight files are complete and unmodified)");
+        }
+        if (t instanceof OutOfMemoryError) {
+            return bad("out of memory (" + firstLine(t.getMessage()) + "): the run does not fit this JVM's limits"
+                    + " (heap " + org.hyperdas.runtime.MemoryLimitException.gib(Runtime.getRuntime().maxMemory())
+                    + "); " + org.hyperdas.runtime.MemoryLimitException.HINT);
         }
         if (t instanceof LinkageError && mentionsOnnxRuntime(t)) {
             return bad(nativeLibraryProblem(t));
@@ -125,6 +134,11 @@ final class ErrorReport {
         }
         int nl = s.indexOf('\n');
         return (nl < 0 ? s : s.substring(0, nl)).strip();
+    }
+
+    private static boolean isAllocationFailure(OrtException e) {
+        String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+        return m.contains("bad_alloc") || m.contains("failed to allocate");
     }
 
     private static boolean mentionsOnnxRuntime(Throwable t) {

@@ -34,6 +34,19 @@ class ErrorReportTest {
     }
 
     @Test
+    void memoryFailuresAreOneLineWithExitTwoNamingWhatAndPlan() {
+        String direct = report(new OutOfMemoryError("Cannot reserve 1073741824 bytes of direct buffer memory"
+                + " (allocated: 6442450944, limit: 6442450944)"), false, 2);
+        assertEquals(1, direct.lines().count(), direct);
+        assertTrue(direct.contains("direct buffer memory") && direct.contains("hyperdas-run plan"), direct);
+        String state = report(new org.hyperdas.runtime.MemoryLimitException("the training state of model",
+                12L << 30, 6L << 30), false, 2);
+        assertEquals(1, state.lines().count(), state);
+        assertTrue(state.contains("training state") && state.contains("12.00 GiB") && state.contains("6.00 GiB")
+                && state.contains("hyperdas-run plan"), state);
+    }
+
+    @Test
     void nativeLoaderFailureSaysWhatToCheck() {
         UnsatisfiedLinkError e = new UnsatisfiedLinkError("no onnxruntime in java.library.path");
         String out = report(new ExceptionInInitializerError(e), false, 2);

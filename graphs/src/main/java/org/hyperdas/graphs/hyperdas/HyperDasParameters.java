@@ -1,5 +1,6 @@
 package org.hyperdas.graphs.hyperdas;
 
+import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
@@ -133,6 +134,52 @@ public final class HyperDasParameters {
             out.put(e.getKey(), v);
         }
         return out;
+    }
+
+    /**
+     * Writes the initial values of every trainable tensor straight into float32 buffers the caller
+     * holds (e.g. a TrainStep's own state, {@code TrainStep::writableFloats}), one tensor at a
+     * time: target copies are widened from the store's mapping, so nothing parameter-sized is made
+     * on the Java heap. The values equal {@link #initialFloats}'s (same draws, same order).
+     *
+     * @param destination the buffer for a graph name, positioned where its values go, with room
+     *     for the tensor's element count
+     */
+    public static void initialInto(LlamaConfig target, HyperDasConfig config, WeightStore store,
+            Function<String, FloatBuffer> destination) {
+        config.validate(target);
+        Random random = new Random(config.seed());
+        for (Map.Entry<String, Source> e : sources(target, config).entrySet()) {
+            Source s = e.getValue();
+            long n = count(s.shape());
+            FloatBuffer dst = destination.apply(e.getKey());
+            if (dst.remaining() < n) {
+                throw new GraphBuildException("HyperDAS init: room for " + dst.remaining() + " values of '"
+                        + e.getKey() + "', expected " + n);
+            }
+            int at = dst.position();
+            switch (s.init()) {
+                case COPY -> {
+                    long stored = store.tensor(s.copyOf()).elementCount();
+                    if (stored != n) {
+                        throw new GraphBuildException("HyperDAS init: target tensor '" + s.copyOf() + "' has "
+                                + stored + " values, expected " + n);
+                    }
+                    store.readFloat32(s.copyOf(), dst);
+                }
+                case ONES -> {
+                    for (int i = 0; i < n; i++) {
+                        dst.put(at + i, 1f);
+                    }
+                }
+                case NORMAL_INIT_STD, NORMAL_ONE -> {
+                    double std = s.init() == Init.NORMAL_ONE ? 1.0 : config.initStd();
+                    for (int i = 0; i < n; i++) {
+                        dst.put(at + i, (float) (random.nextGaussian() * std));
+                    }
+                }
+            }
+        }
     }
 
     /** {@link #initial} as float32 arrays (what a float32 TrainStep takes). */

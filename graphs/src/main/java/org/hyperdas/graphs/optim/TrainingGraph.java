@@ -180,6 +180,21 @@ public final class TrainingGraph {
         return spec(buffers, org.hyperdas.runtime.safetensors.DType.F32);
     }
 
+    /**
+     * The spec for a float32 graph with every slot starting at zero: for parameters too large to
+     * pass as arrays, filled afterwards in the TrainStep's own buffers
+     * ({@code TrainStep.writableFloats}) before the first step.
+     */
+    public StepSpec stepSpecFilledLater() {
+        requireDType(DType.FLOAT32, "stepSpecFilledLater()");
+        StepSpec.Builder b = StepSpec.builder();
+        for (SlotInfo p : parameters) {
+            b.slot(StepSpec.Slot.zeros(p.name(), p.name(), p.name() + NEXT, org.hyperdas.runtime.safetensors.DType.F32,
+                    p.shape()));
+        }
+        return finish(b, org.hyperdas.runtime.safetensors.DType.F32);
+    }
+
     /** {@link #stepSpec(Map)} for a float64 graph. */
     public StepSpec stepSpecDoubles(Map<String, double[]> initial) {
         requireDType(DType.FLOAT64, "stepSpecDoubles(Map<String, double[]>)");
@@ -215,6 +230,11 @@ public final class TrainingGraph {
             }
             b.slot(new StepSpec.Slot(p.name(), p.name(), p.name() + NEXT, slotType, p.shape(), values));
         }
+        return finish(b, slotType);
+    }
+
+    /** Adds the zeroed optimizer state, batch inputs, scalar outputs and step input. */
+    private StepSpec finish(StepSpec.Builder b, org.hyperdas.runtime.safetensors.DType slotType) {
         for (SlotInfo s : state) {
             b.slot(StepSpec.Slot.zeros(s.name(), s.name(), s.name() + NEXT, slotType, s.shape()));
         }

@@ -163,7 +163,23 @@ public final class OrtEngine {
         try (SessionOptions o = sessionOptions()) {
             o.addConfigEntry("session.model_external_initializers_file_folder_path",
                     externalDataFolder.toAbsolutePath().toString());
+            if (largeWeights(externalDataFolder)) {
+                // ONNX Runtime's CPU arena keeps every region it ever grew (doubling) for the
+                // session's life; with gigabyte-sized gradients that is gigabytes never reused.
+                // Plain allocation hands freed memory back. Small targets keep the arena.
+                o.setCPUArenaAllocator(false);
+            }
             return environment().createSession(model, o);
+        }
+    }
+
+    /** Weight files of at least 1 GiB under {@code folder} (three levels, as a Hugging Face cache nests them). */
+    static boolean largeWeights(Path folder) {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.find(folder, 3,
+                (p, a) -> a.isRegularFile() && p.getFileName().toString().endsWith(".safetensors"))) {
+            return files.mapToLong(p -> p.toFile().length()).sum() >= 1L << 30;
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return false;
         }
     }
 

@@ -359,32 +359,12 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     static FloatBuffer toFloat32(TensorInfo t, ByteBuffer src) {
-        long n = t.elementCount();
-        switch (t.dtype()) {
-            case F32:
-                return src.asFloatBuffer();
-            case BF16:
-            case F16: {
-                FloatBuffer dst = directFloats(t, n);
-                ShortBuffer s = src.asShortBuffer();
-                boolean bf = t.dtype() == DType.BF16;
-                for (int i = 0; i < n; i++) {
-                    short h = s.get(i);
-                    dst.put(i, bf ? DType.bf16ToFloat(h) : DType.f16ToFloat(h));
-                }
-                return dst;
-            }
-            case F64: {
-                FloatBuffer dst = directFloats(t, n);
-                for (int i = 0; i < n; i++) {
-                    dst.put(i, (float) src.getDouble(i * 8));
-                }
-                return dst;
-            }
-            default:
-                throw BadInputException.file(t.file(), "tensor '" + t.name() + "' has dtype " + t.dtype()
-                        + ", expected a floating-point dtype (F32, BF16, F16, F64)");
+        if (t.dtype() == DType.F32) {
+            return src.asFloatBuffer();
         }
+        FloatBuffer dst = directFloats(t, t.elementCount());
+        widen(t, src, dst);
+        return dst.clear();
     }
 
     private static FloatBuffer directFloats(TensorInfo t, long n) {
@@ -393,6 +373,49 @@ public final class SafetensorsFile implements AutoCloseable {
                     + " elements, expected at most 2^29 to widen it into one float32 buffer");
         }
         return ByteBuffer.allocateDirect((int) (n * 4)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    }
+
+    /**
+     * Writes the tensor as float32 into {@code dst} from its position on (advancing it), straight
+     * from the mapping: no intermediate buffer, so a large tensor can be widened into memory the
+     * caller already holds. Values are those of {@link #float32}.
+     *
+     * @throws IllegalArgumentException when {@code dst} has fewer remaining elements than the tensor
+     */
+    public void readFloat32(String name, FloatBuffer dst) {
+        TensorInfo t = tensor(name);
+        long n = t.elementCount();
+        if (dst.remaining() < n) {
+            throw new IllegalArgumentException("tensor '" + name + "' has " + n + " elements, the destination room for "
+                    + dst.remaining());
+        }
+        widen(t, bytes(name), dst);
+    }
+
+    /** Writes {@code src}'s values as float32 into {@code dst} from its position on, advancing it. */
+    private static void widen(TensorInfo t, ByteBuffer src, FloatBuffer dst) {
+        long n = t.elementCount();
+        int at = dst.position();
+        switch (t.dtype()) {
+            case F32 -> dst.put(src.asFloatBuffer());
+            case BF16, F16 -> {
+                ShortBuffer s = src.asShortBuffer();
+                boolean bf = t.dtype() == DType.BF16;
+                for (int i = 0; i < n; i++) {
+                    short h = s.get(i);
+                    dst.put(at + i, bf ? DType.bf16ToFloat(h) : DType.f16ToFloat(h));
+                }
+                dst.position(at + (int) n);
+            }
+            case F64 -> {
+                for (int i = 0; i < n; i++) {
+                    dst.put(at + i, (float) src.getDouble(i * 8));
+                }
+                dst.position(at + (int) n);
+            }
+            default -> throw BadInputException.file(t.file(), "tensor '" + t.name() + "' has dtype " + t.dtype()
+                    + ", expected a floating-point dtype (F32, BF16, F16, F64)");
+        }
     }
 
     /** Copies the tensor (any float dtype) into a new float[]; for small tensors and tests. */

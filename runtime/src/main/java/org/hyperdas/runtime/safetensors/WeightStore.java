@@ -221,6 +221,11 @@ public final class WeightStore implements AutoCloseable {
         return fileOf(name).float32(name);
     }
 
+    /** Widens the tensor into {@code dst}, see {@link SafetensorsFile#readFloat32}. */
+    public void readFloat32(String name, FloatBuffer dst) {
+        fileOf(name).readFloat32(name, dst);
+    }
+
     public float[] floatArray(String name) {
         return fileOf(name).floatArray(name);
     }

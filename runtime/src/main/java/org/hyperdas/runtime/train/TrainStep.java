@@ -12,7 +12,6 @@ import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -20,14 +19,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.ort.OrtEngine;
 import org.hyperdas.runtime.ort.Tensors;
 import org.hyperdas.runtime.safetensors.DType;
 import org.hyperdas.runtime.safetensors.SafetensorsFile;
 import org.hyperdas.runtime.safetensors.SafetensorsWriter;
-import org.hyperdas.runtime.safetensors.TensorInfo;
 
 /**
  * Runs a one-optimizer-step ONNX model again and again, carrying its state (parameters, optimizer
@@ -78,6 +75,8 @@ public final class TrainStep implements AutoCloseable {
     /** outputs[p]: the other set's state tensors + scalar tensors, pinned while set p is current. */
     @SuppressWarnings("unchecked")
     private final Map<String, OnnxValue>[] outputs = new Map[] {new HashMap<>(), new HashMap<>()};
+    /** Buffer sets per slot: 2 (A/B, swapped each step) or 1 (updated in place). */
+    private final int sets;
     private int current;
     private long steps;
     private boolean closed;
@@ -90,12 +89,25 @@ public final class TrainStep implements AutoCloseable {
      *     names the input or output, the spec's value and the model's
      */
     public TrainStep(OrtSession session, StepSpec spec) throws OrtException {
-        this(session, false, spec, "model");
+        this(session, false, spec, "model", 2);
     }
 
-    private TrainStep(OrtSession session, boolean ownsSession, StepSpec spec, String where) throws OrtException {
+    /**
+     * A runner (borrowing the session) with <b>one</b> buffer set: each state output is pinned to
+     * its input's buffer, so the state is updated in place in half the memory. Only for a model
+     * whose state readers all run before any state writer: a {@code TrainingGraph} with
+     * global-norm clipping (every update needs the norm of every gradient, so it runs after the
+     * whole forward and backward pass). A failed run may leave the state partly updated.
+     */
+    public static TrainStep inPlace(OrtSession session, StepSpec spec) throws OrtException {
+        return new TrainStep(session, false, spec, "model", 1);
+    }
+
+    private TrainStep(OrtSession session, boolean ownsSession, StepSpec spec, String where, int sets)
+            throws OrtException {
         this.session = Objects.requireNonNull(session, "session");
         this.ownsSession = ownsSession;
+        this.sets = sets;
         this.spec = Objects.requireNonNull(spec, "spec");
         this.where = where;
         Map<String, NodeInfo> in = session.getInputInfo();
@@ -121,7 +133,7 @@ public final class TrainStep implements AutoCloseable {
 
     private static TrainStep owning(OrtSession session, StepSpec spec, String where) throws OrtException {
         try {
-            return new TrainStep(session, true, spec, where);
+            return new TrainStep(session, true, spec, where, 2);
         } catch (OrtException | RuntimeException e) {
             try {
                 session.close();
@@ -135,10 +147,11 @@ public final class TrainStep implements AutoCloseable {
     // ---------------------------------------------------------------- validation and allocation
 
     private void allocate(Map<String, NodeInfo> in, Map<String, NodeInfo> out) throws OrtException {
+        SlotBuffers.requireRoom(spec.slots(), sets, where);
         for (StepSpec.Slot s : spec.slots()) {
             SlotBuffers st = new SlotBuffers(s);
             states.put(s.name(), st);
-            st.allocate();
+            st.allocate(sets);
             if (s.initial() != null) {
                 st.copyInto(current, s.initial());
             }
@@ -286,6 +299,14 @@ public final class TrainStep implements AutoCloseable {
         return ((LongBuffer) state(slot, DType.I64).views[current]).asReadOnlyBuffer();
     }
 
+    /**
+     * A writable view of a float32 slot's current values, positioned at 0, without copying: for
+     * filling large initial values in place (no heap copy). Valid until the next {@link #step}.
+     */
+    public FloatBuffer writableFloats(String slot) {
+        return ((FloatBuffer) state(slot, DType.F32).views[current]).duplicate().clear();
+    }
+
     /** Replaces a float32 slot's current values (length must equal its element count). */
     public void set(String slot, float[] values) {
         state(slot, DType.F32).copyInto(current, FloatBuffer.wrap(values));
@@ -309,8 +330,11 @@ public final class TrainStep implements AutoCloseable {
         return state(slot).views[current];
     }
 
-    /** The current tensor object of a slot. */
-    OnnxTensor currentTensor(String slot) {
+    /**
+     * The current tensor of a slot, to feed another session the state without copying it. Owned
+     * by this TrainStep (do not close it); valid until the next {@link #step}.
+     */
+    public OnnxTensor currentTensor(String slot) {
         return state(slot).tensors[current];
     }
 
@@ -359,17 +383,7 @@ public final class TrainStep implements AutoCloseable {
         ensureOpen();
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             for (SlotBuffers st : states.values()) {
-                String name = st.slot.name();
-                Optional<TensorInfo> t = f.find(name);
-                String expected = st.slot.dtype() + Arrays.toString(st.shape);
-                if (t.isEmpty()) {
-                    throw new BadInputException(file + ": slot '" + name + "' is missing: expected tensor '" + name
-                            + "' " + expected + "; the file has " + f.tensors().keySet());
-                }
-                if (t.get().dtype() != st.slot.dtype() || !t.get().hasShape(st.shape)) {
-                    throw new BadInputException(file + ": slot '" + name + "': expected " + expected + ", found "
-                            + t.get().dtype() + Arrays.toString(t.get().shape()));
-                }
+                st.requireIn(f, file);
             }
             String stepText = f.metadata().get(STEP_KEY);
             long loadedSteps;
@@ -400,11 +414,7 @@ public final class TrainStep implements AutoCloseable {
 
     private void closeTensors() {
         for (SlotBuffers st : states.values()) {
-            for (OnnxTensor t : st.tensors) {
-                if (t != null) {
-                    t.close();
-                }
-            }
+            st.release();
         }
         for (ScalarTensor sc : scalars) {
             sc.tensor().close();
@@ -414,7 +424,7 @@ public final class TrainStep implements AutoCloseable {
         }
     }
 
-    /** Closes the tensors, and the session when this TrainStep created it. Idempotent. */
+    /** Closes the tensors, frees the state now (drop its views first), and the owned session. Idempotent. */
     @Override
     public void close() throws OrtException {
         if (closed) {

@@ -188,6 +188,22 @@ class TrainStepTest {
     }
 
     @Test
+    void inPlaceKeepsOneBufferPerSlotAndMatchesTwoSets() throws Exception {
+        try (TrainStep two = newStep(); OrtSession session = ENGINE.session(MODEL);
+                TrainStep one = TrainStep.inPlace(session, LinRegModel.spec())) {
+            Buffer w = one.currentBuffer("w");
+            for (int k = 0; k < 60; k++) {
+                assertEquals(batch.run(two, 1).get(0).scalars(), batch.run(one, 1).get(0).scalars(), "step " + k);
+                assertSame(w, one.currentBuffer("w"));
+            }
+            assertArrayEquals(two.floats("w"), one.floats("w"));
+            assertArrayEquals(two.longs("count"), one.longs("count"));
+            assertArrayEquals(two.doubles("loss_sum"), one.doubles("loss_sum"));
+            assertEquals(60, one.steps());
+        }
+    }
+
+    @Test
     void buffersAlternateBetweenExactlyTwoPerSlot() throws Exception {
         try (TrainStep ts = newStep()) {
             for (String slot : ts.slotNames()) {

@@ -236,16 +236,28 @@ public final class HyperDasMethod implements InterventionMethod {
         HyperDasConfig config = graphs.config();
         HyperDasTraining plan = training(target, o);
         log.println("hyperdas: " + PlanReport.summary(target.config(), config, plan.batchSize()));
+        long built = System.nanoTime();
         TrainingGraph training = graphs.training();
-        Map<String, float[]> init = HyperDasParameters.initialFloats(target.config(), config,
-                HyperDasParameters.reader(target.weightStore()));
+        log.printf("hyperdas: training graph built in %.1f s (%d KB)%n", (System.nanoTime() - built) / 1e9,
+                training.model().length >> 10);
+        Map<String, float[]> params = new LinkedHashMap<>();
+        // On a large target each session holds its own float32 copy of the target: the monitor's
+        // evaluation session waits until the training session is closed.
+        boolean oneSessionAtATime = TargetDefaults.isLarge(target.config());
+        trained.monitorDuringTraining(!oneSessionAtATime);
+        HyperDasTask task = new HyperDasTask(config, plan, o.seed(), all, target.batcher(plan.batchSize()), trained);
+        TrainLoop.Result r;
+        double[] acc = null;
+        Path ckpt = control.checkpoint(CHECKPOINT);
         int k = control.stepsPerCall();
         TrainingGraph grouped = k > 1 ? training.multiStep(k) : null;
-        try (HyperDasTask task = new HyperDasTask(config, plan, o.seed(), all, target.batcher(plan.batchSize()), trained);
-                OrtSession session = target.session(training.model());
-                TrainStep step = new TrainStep(session, training.stepSpec(init));
+        try (task; OrtSession session = session(target, training, log);
+                TrainStep step = trainStep(target, config, session, training);
                 OrtSession groupedSession = grouped == null ? null : target.session(grouped.model());
-                TrainStep groupedStep = grouped == null ? null : new TrainStep(groupedSession, grouped.stepSpec(init))) {
+                TrainStep groupedStep = grouped == null ? null
+                        : new TrainStep(groupedSession, grouped.stepSpecFilledLater())) {
+            // Initial values go straight into the step's buffers: no heap copy of the parameters.
+            HyperDasParameters.initialInto(target.config(), config, target.weightStore(), step::writableFloats);
             List<Pair> pool = task.pool();
             long cause = pool.stream().filter(p -> p.kind() == PairKind.CAUSE).count();
             log.printf("hyperdas: %d training pairs (%d cause, %d isolate), %d %s monitor pairs; %d steps (%d epochs x %d),"
@@ -254,25 +266,50 @@ public final class HyperDasMethod implements InterventionMethod {
                     task.totalSteps(), plan.epochs(), task.perEpoch(), plan.batchSize(), config.layer(),
                     config.subspaceDim(), config.hypernetLayers(),
                     shapes(graphs).values().stream().mapToLong(HyperDasMethod::count).sum());
-            Path ckpt = control.checkpoint(CHECKPOINT);
             TrainLoop.Settings loop = new TrainLoop.Settings(NAME, control.stopAfter(),
                     control.progressEvery(PROGRESS_EVERY), 0, ckpt == null ? null
                             : new TrainLoop.Checkpoint(ckpt, control.checkpointEvery(), control.resume(),
                                     meta(config, plan, o, task)));
-            TrainLoop.Result r = new TrainLoop(loop, log).run(step,
+            r = new TrainLoop(loop, log).run(step,
                     groupedStep == null ? null : new GroupedTrainStep(groupedStep, k), training.lrScaleInput(), task);
-            Map<String, float[]> params = new LinkedHashMap<>();
             for (String name : training.parameterNames()) {
                 params.put(name, step.floats(name));
             }
-            trained.setParameters(params);
-            double[] acc = trained.monitor(task.monitorBatch(), step);
-            Map<String, Object> d = details(config, plan, task, r, acc);
-            if (ckpt != null) {
-                d.put("checkpoint", ckpt.toAbsolutePath().normalize().toString());
+            if (!oneSessionAtATime) {
+                acc = trained.monitor(task.monitorBatch(), step);
             }
-            return d;
         }
+        // After the step's state (parameters and moments) and the training session are released.
+        trained.setParameters(params);
+        if (acc == null) {
+            acc = trained.monitor(task.monitorBatch());
+        }
+        Map<String, Object> d = details(config, plan, task, r, acc);
+        if (ckpt != null) {
+            d.put("checkpoint", ckpt.toAbsolutePath().normalize().toString());
+        }
+        return d;
+    }
+
+    /**
+     * One state set updated in place on large targets (half the memory: parameters and AdamW
+     * moments are gigabytes there); clipping makes that safe (see {@link TrainStep#inPlace}).
+     * Small targets keep the two alternating sets.
+     */
+    private static TrainStep trainStep(TargetModel target, HyperDasConfig config, OrtSession session,
+            TrainingGraph training) throws OrtException {
+        return TargetDefaults.isLarge(target.config()) && config.clipNorm() > 0
+                ? TrainStep.inPlace(session, training.stepSpecFilledLater())
+                : new TrainStep(session, training.stepSpecFilledLater());
+    }
+
+    /** The training session, its creation time logged (large targets take long to load). */
+    private static OrtSession session(TargetModel target, TrainingGraph training, PrintStream log)
+            throws OrtException {
+        long start = System.nanoTime();
+        OrtSession s = target.session(training.model());
+        log.printf("hyperdas: training session created in %.1f s%n", (System.nanoTime() - start) / 1e9);
+        return s;
     }
 
     /** What a checkpoint must match to be resumed by this run. */

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,6 +35,7 @@ public final class HyperDasTrained implements TrainedIntervention {
     private final Map<SelectionMode, OrtSession> sessions = new EnumMap<>(SelectionMode.class);
     private final Map<String, Object> details = new LinkedHashMap<>();
     private Map<String, float[]> parameters;
+    private boolean monitorDuringTraining = true;
     private final Map<String, OnnxTensor> parameterTensors = new LinkedHashMap<>();
 
     HyperDasTrained(TargetModel target, HyperDasGraphs graphs, Map<String, long[]> shapes, int evalBatchSize) {
@@ -68,6 +70,13 @@ public final class HyperDasTrained implements TrainedIntervention {
 
     OrtSession session(SelectionMode mode) throws OrtException {
         OrtSession s = sessions.get(mode);
+        if (s == null && !monitorDuringTraining) {
+            // Large target: each session holds its own float32 copy of the target; keep one open.
+            for (OrtSession open : sessions.values()) {
+                open.close();
+            }
+            sessions.clear();
+        }
         if (s == null) {
             s = target.session(graphs.evaluation(mode));
             sessions.put(mode, s);
@@ -75,16 +84,40 @@ public final class HyperDasTrained implements TrainedIntervention {
         return s;
     }
 
-    /** Soft-mode accuracy of the monitor batch with the step's current parameters: {cause, isolate}. */
+    /**
+     * Whether {@link #monitor(PairBatch, TrainStep)} runs during training (else it gives NaN, and,
+     * for a large target, at most one evaluation session is open at a time).
+     */
+    void monitorDuringTraining(boolean on) {
+        monitorDuringTraining = on;
+    }
+
+    /**
+     * Soft-mode accuracy of the monitor batch with the step's current parameters: {cause,
+     * isolate}; NaN when monitoring during training is off.
+     */
     double[] monitor(PairBatch batch, TrainStep step) throws OrtException {
+        if (!monitorDuringTraining) {
+            return new double[] {Double.NaN, Double.NaN};
+        }
+        Map<String, OnnxTensor> params = new HashMap<>();
+        for (String name : shapes.keySet()) {
+            // The step's own tensor: no parameter-sized copy per monitor call.
+            params.put(name, step.currentTensor(name));
+        }
+        return monitor(batch, params);
+    }
+
+    /** {@link #monitor(PairBatch, TrainStep)} with the trained parameters. */
+    double[] monitor(PairBatch batch) throws OrtException {
+        return monitor(batch, parameterTensors);
+    }
+
+    private double[] monitor(PairBatch batch, Map<String, OnnxTensor> params) throws OrtException {
         List<OnnxTensor> created = new ArrayList<>();
         try {
             Map<String, OnnxTensor> f = HyperDasMethod.feeds(batch, false, created);
-            for (Map.Entry<String, long[]> e : shapes.entrySet()) {
-                OnnxTensor t = Tensors.tensor(Tensors.floatsOf(step.floats(e.getKey())), e.getValue());
-                created.add(t);
-                f.put(e.getKey(), t);
-            }
+            f.putAll(params);
             boolean[] correct = run(session(SelectionMode.SOFT), f, batch.size()).correct;
             int[] right = new int[2];
             int[] n = new int[2];
