@@ -20,7 +20,8 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * @param subspaceDim k, columns of R and R' (k &lt;= hidden) [128]; default hidden / 4, at most 128
  * @param hypernetLayers N, decoder layers of the target copied into the hypernetwork (1..n) [8];
  *     default min(2, n)
- * @param selectionHeads heads of the token-selection head; each has the target's head_dim and
+ * @param selectionHeads query heads of the token-selection head, a multiple of the target's
+ *     key/value heads (its keys have the target's KV heads); each has the target's head_dim and
  *     the target's RoPE frequencies [32]; default the target's attention heads
  * @param householderIntermediate intermediate size of the SwiGLU MLP that produces the
  *     Householder vector; default the target's intermediate size
@@ -104,13 +105,18 @@ public record HyperDasConfig(
                 FeedSchema.SCORED_LABEL_TOKENS, 0);
     }
 
-    /** Checks the sizes against the target: L in 0..n, N in 1..n, k &lt;= hidden. */
+    /**
+     * Checks the sizes against the target: L in 0..n, N in 1..n, k &lt;= hidden, selection heads a
+     * multiple of the key/value heads (the selection keys are grouped-query keys).
+     */
     public HyperDasConfig validate(LlamaConfig target) {
         int n = target.numHiddenLayers();
         require(layer <= n, "layer " + layer + " is beyond the target's " + n + " blocks");
         require(hypernetLayers <= n, "hypernetLayers " + hypernetLayers + " exceeds the target's " + n + " blocks");
         require(subspaceDim <= target.hiddenSize(),
                 "subspaceDim " + subspaceDim + " exceeds the hidden size " + target.hiddenSize());
+        require(selectionHeads % target.numKeyValueHeads() == 0, "selectionHeads " + selectionHeads
+                + " must be a multiple of the target's " + target.numKeyValueHeads() + " key/value heads");
         return this;
     }
 

@@ -29,15 +29,19 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  *   q       = RoPE(q_proj(z), pos(z))           z: hypernetwork state at the last instruction token
  *   k[p]    = RoPE(k_proj(e[p]), kpos[p])       p = i * T_b + j over the flattened (S+1) x T_b pairs
  *   kpos    = cumsum(mask) * mask               mask[i, j] = src_mask[i] * base_mask[j]; SELF row 1
- *   score   = mean over heads of q . k / sqrt(head_dim), hidden pairs set to the lowest finite value
+ *   score   = mean over query heads h of q_h . k_{h / G} / sqrt(head_dim), hidden pairs set to the
+ *             lowest finite value
  *   W[:, j] = softmax over the S + 1 rows of column j
  * </pre>
  * Hidden pairs get exactly 0 (the softmax output is also zeroed there, so no rounding can leave a
  * trace); a base column outside the base mask has only its SELF row visible, so W[S, j] = 1.
  *
  * <p>Weights (under the hypernetwork's prefix): {@code selection.pair_proj.weight} [d, 2d] (the
- * first d inputs take b_j), {@code selection.q_proj.weight} and {@code selection.k_proj.weight}
- * [heads * head_dim, d]. Heads have the target's head_dim and RoPE frequencies.
+ * first d inputs take b_j), {@code selection.q_proj.weight} [heads * head_dim, d] and
+ * {@code selection.k_proj.weight} [kv_heads * head_dim, d] with kv_heads the target's key/value
+ * heads: as in the reference (a Llama attention module), keys are grouped-query keys, each shared
+ * by G = heads / kv_heads consecutive query heads (transformers' repeat_kv). Heads have the
+ * target's head_dim and RoPE frequencies.
  *
  * <p>Evaluation turns W into hard 0/1 selections: {@link #oneToMany} (each base column takes its
  * argmax row) and {@link #oneToOne} (each source row bids for its best base column and loses the
@@ -59,7 +63,7 @@ public final class SelectionHead {
         Map<String, long[]> m = new LinkedHashMap<>();
         m.put(PAIR_PROJ, new long[] {d, 2 * d});
         m.put(Q_PROJ, new long[] {inner, d});
-        m.put(K_PROJ, new long[] {inner, d});
+        m.put(K_PROJ, new long[] {(long) target.numKeyValueHeads() * target.headDim(), d});
         return m;
     }
 
@@ -78,6 +82,7 @@ public final class SelectionHead {
         DType dtype = baseStates.dtype();
         long d = target.hiddenSize();
         int heads = config.selectionHeads();
+        int kvHeads = target.numKeyValueHeads();
         long headDim = target.headDim();
         Map<String, long[]> shapes = shapes(target, config);
         try (Graph.Scope s = g.scope("selection")) {
@@ -97,12 +102,15 @@ public final class SelectionHead {
             double[] invFreq = LlamaBuilder.inverseFrequencies(target);
             Linear kProj = Linear.fromHf(weights.get(g, K_PROJ, shapes.get(K_PROJ), dtype));
             Linear qProj = Linear.fromHf(weights.get(g, Q_PROJ, shapes.get(Q_PROJ), dtype));
-            Value k = Rotary.apply(heads(kProj.apply(flat), heads, headDim),
-                    Rotary.tables(keyPositions, invFreq, dtype)); // [B, H, P, hd]
+            Value k = Rotary.apply(heads(kProj.apply(flat), kvHeads, headDim),
+                    Rotary.tables(keyPositions, invFreq, dtype)); // [B, KV, P, hd]
             Value q = Rotary.apply(heads(qProj.apply(query.last().unsqueeze(1)), heads, headDim),
                     Rotary.tables(query.lastPosition(), invFreq, dtype)); // [B, H, 1, hd]
-            Value scores = q.mul(1.0 / Math.sqrt(headDim)).matmul(k.transposeLastTwo()) // [B, H, 1, P]
-                    .reduceMean(false, 1).squeeze(1) // [B, P]
+            // Query head h = kv * G + g reads key head kv (repeat_kv's order): group the query
+            // heads by their key head instead of repeating the keys G times.
+            Value grouped = q.reshape(0, kvHeads, heads / kvHeads, headDim); // [B, KV, G, hd]
+            Value scores = grouped.mul(1.0 / Math.sqrt(headDim)).matmul(k.transposeLastTwo()) // [B, KV, G, P]
+                    .reduceMean(false, 1, 2) // [B, P]
                     .reshape(visible.shapeTensor()); // [B, S+1, Tb]
             Value shown = visible.equal(g.scalar(1, DType.INT64));
             Value masked = g.where(shown, scores, g.scalar(lowest(dtype), dtype));
