@@ -41,9 +41,10 @@ import picocli.CommandLine.Spec;
         description = {"Train an intervention method on RAVEL pairs and score it (Cause / Isolate / Disentangle"
                 + " on the entity and context test splits). Writes a run folder: config.json,"
                 + " parameters.safetensors, predictions.arrow, scores.json; prints the scores.",
-            "Methods: hyperdas (the default: one hypernetwork for every attribute; scored with soft, one-to-many"
-                + " and one-to-one selection, written as run folders DIR/hyperdas-soft, DIR/hyperdas-one-to-many,"
-                + " DIR/hyperdas-one-to-one, with the checkpoint DIR/checkpoint.safetensors, beside the --baselines"
+            "Methods: hyperdas (the default: one hypernetwork for every attribute; scored with soft, one-to-many,"
+                + " one-to-one, global-argmax and groundtruth selection, written as run folders DIR/hyperdas-soft,"
+                + " DIR/hyperdas-one-to-many, DIR/hyperdas-one-to-one, DIR/hyperdas-global-argmax,"
+                + " DIR/hyperdas-groundtruth, with the checkpoint DIR/checkpoint.safetensors, beside the --baselines"
                 + " (default mdas) in DIR/METHOD, and one leaderboard DIR/leaderboard.md|csv|html), patching (full-vector"
                 + " interchange, no training), das (one subspace per attribute, cause pairs), mdas (one subspace per"
                 + " attribute, cause and isolate pairs)."})

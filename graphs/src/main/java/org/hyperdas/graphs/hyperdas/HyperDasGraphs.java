@@ -174,9 +174,12 @@ public final class HyperDasGraphs {
         return evaluation(mode, false);
     }
 
-    /** An evaluation graph for {@code mode}; see the class comment for its outputs. */
+    /**
+     * An evaluation graph for {@code mode}; see the class comment for its outputs. GROUNDTRUTH
+     * builds the GIVEN graph (its selection is fed).
+     */
     public Graph evaluation(SelectionMode mode, boolean fullLogits) {
-        Graph g = new Graph("hyperdas_eval_" + mode.name().toLowerCase());
+        Graph g = new Graph("hyperdas_eval_" + mode.graphMode().name().toLowerCase());
         Model m = build(g, mode, false, fullLogits);
         g.output(LABEL_LOGITS, m.labelLogits());
         g.output(PREDICTIONS, m.crossEntropy().predictions());
@@ -210,7 +213,7 @@ public final class HyperDasGraphs {
         Value labelPositions = g.input(FeedSchema.HYPERDAS_LABEL_POSITIONS);
         Value isCause = withLoss ? g.input(FeedSchema.IS_CAUSE) : null;
         Value sparsityWeight = withLoss ? g.input(FeedSchema.SPARSITY_WEIGHT, dtype) : null;
-        Value given = mode == SelectionMode.GIVEN
+        Value given = mode.graphMode() == SelectionMode.GIVEN
                 ? g.input(FeedSchema.SELECTION_INPUT, dtype) : null;
 
         int layer = config.layer();
@@ -232,13 +235,16 @@ public final class HyperDasGraphs {
         HyperNetwork.Output z = hypernet.apply(instructionIds, instructionMask, sourceMemory, baseMemory);
 
         Value selection = switch (mode) {
-            case GIVEN -> given;
-            case SOFT, ONE_TO_MANY, ONE_TO_ONE -> {
+            case GIVEN, GROUNDTRUTH -> given;
+            case SOFT, ONE_TO_MANY, ONE_TO_ONE, GLOBAL_ARGMAX -> {
                 Value soft = SelectionHead.weights(target, config, hypernetWeights, base.hidden().get(layer),
                         baseVisible, source.hidden().get(layer), sourceVisible, z);
-                yield mode == SelectionMode.SOFT ? soft
-                        : mode == SelectionMode.ONE_TO_MANY ? SelectionHead.oneToMany(soft)
-                        : SelectionHead.oneToOne(soft, sourceIds, config.selfClamp());
+                yield switch (mode) {
+                    case ONE_TO_MANY -> SelectionHead.oneToMany(soft);
+                    case ONE_TO_ONE -> SelectionHead.oneToOne(soft, sourceIds, config.selfClamp());
+                    case GLOBAL_ARGMAX -> SelectionHead.globalArgmax(soft, sourceIds);
+                    default -> soft;
+                };
             }
         };
 

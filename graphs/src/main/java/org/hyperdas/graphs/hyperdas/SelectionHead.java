@@ -44,9 +44,10 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * target's head_dim and RoPE frequencies.
  *
  * <p>Evaluation turns W into hard 0/1 selections: {@link #oneToMany} (each base column takes its
- * argmax row) and {@link #oneToOne} (each source row bids for its best base column and loses the
- * others; the SELF row is raised to at least the clamp; then the column argmax). Ties go to the
- * lowest index, as torch.argmax and ONNX ArgMax both pick it.
+ * argmax row), {@link #oneToOne} (each source row bids for its best base column and loses the
+ * others; the SELF row is raised to at least the clamp; then the column argmax) and
+ * {@link #globalArgmax} (one source-base cell per example, the largest). Ties go to the lowest
+ * index, as torch.argmax and ONNX ArgMax both pick it.
  */
 public final class SelectionHead {
     public static final String PAIR_PROJ = "selection.pair_proj.weight";
@@ -179,5 +180,24 @@ public final class SelectionHead {
         Value kept = g.where(columns.equal(bid), src, g.scalar(0, w.dtype()));
         Value self = parts.get(1).max(g.scalar(selfClamp, w.dtype()));
         return oneToMany(g.concat(1, kept, self));
+    }
+
+    /**
+     * Global argmax: over the source rows of W flattened per example (index i * T_b + j), the
+     * largest cell becomes 1 and its column's SELF 0; every other column is SELF. Ties go to the
+     * lowest flattened index, as torch.argmax over the flattened rows.
+     *
+     * @param source any value whose axis 1 is S (null when W's dims are static)
+     */
+    public static Value globalArgmax(Value w, Value source) {
+        Graph g = w.graph();
+        List<Value> parts = splitSelf(w, source);
+        Value src = parts.get(0); // [B, S, Tb]
+        Value flat = src.reshape(0, -1); // [B, S * Tb]
+        Value best = flat.argMax(1, true); // [B, 1]
+        Value chosen = Shapes.iota(flat, 1).unsqueeze(0).equal(best).cast(w.dtype())
+                .reshape(src.shapeTensor()); // one 1 per example, [B, S, Tb]
+        Value column = chosen.reduceMax(true, 1); // [B, 1, Tb]: 1 at the chosen base column
+        return g.concat(1, chosen, g.scalar(1, w.dtype()).sub(column));
     }
 }

@@ -36,9 +36,9 @@ import org.hyperdas.trainer.TrainLoop;
 
 /**
  * {@code hyperdas}: ONE hypernetwork trained over every target attribute of the run (cause and
- * isolate pairs mixed, loss weights 3.5 / 0.5), then scored in the three selection modes, each
- * written as its own run: {@code hyperdas-soft}, {@code hyperdas-one-to-many},
- * {@code hyperdas-one-to-one}.
+ * isolate pairs mixed, loss weights 3.5 / 0.5), then scored in five selection modes, each
+ * written as its own run ({@link #LABELS}): {@code hyperdas-soft}, {@code hyperdas-one-to-many},
+ * {@code hyperdas-one-to-one}, {@code hyperdas-global-argmax} and {@code hyperdas-groundtruth}.
  *
  * <p>Training (HYPERDAS.md "Training"): one training model and one {@link TrainStep} for the whole
  * run, driven by {@link TrainLoop} with {@link HyperDasTask} (batches, cosine schedule, sparsity
@@ -63,6 +63,8 @@ public final class HyperDasMethod implements InterventionMethod {
         m.put(SelectionMode.SOFT, "hyperdas-soft");
         m.put(SelectionMode.ONE_TO_MANY, "hyperdas-one-to-many");
         m.put(SelectionMode.ONE_TO_ONE, "hyperdas-one-to-one");
+        m.put(SelectionMode.GLOBAL_ARGMAX, "hyperdas-global-argmax");
+        m.put(SelectionMode.GROUNDTRUTH, "hyperdas-groundtruth");
         LABELS = java.util.Collections.unmodifiableMap(m);
     }
 
@@ -131,7 +133,7 @@ public final class HyperDasMethod implements InterventionMethod {
     @Override
     public String description() {
         return "HyperDAS: one hypernetwork for every attribute picks token positions and builds the subspace;"
-                + " scored with soft, one-to-many and one-to-one selection";
+                + " scored with soft, one-to-many, one-to-one, global-argmax and ground-truth selection";
     }
 
     @Override
