@@ -42,6 +42,7 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * @param accuracyTokens how many leading label tokens must all be right for an example to count
  *     as correct [{@value FeedSchema#SCORED_LABEL_TOKENS}, RAVEL's scoring]
  * @param seed seed of the random initialisation of the new parameters
+ * @param ablations the paper's ablations ({@link Ablations#NONE}: the full model)
  */
 public record HyperDasConfig(
         int layer,
@@ -62,7 +63,8 @@ public record HyperDasConfig(
         double adamEps,
         double selfClamp,
         int accuracyTokens,
-        long seed) {
+        long seed,
+        Ablations ablations) {
 
     public HyperDasConfig {
         require(layer >= 0, "layer must be >= 0: " + layer);
@@ -77,6 +79,7 @@ public record HyperDasConfig(
         require(clipNorm >= 0, "clipNorm must be >= 0: " + clipNorm);
         require(selfClamp >= 0 && selfClamp <= 1, "selfClamp must lie in [0, 1]: " + selfClamp);
         require(accuracyTokens >= 1, "accuracyTokens must be >= 1: " + accuracyTokens);
+        require(ablations != null, "ablations must be set (Ablations.NONE for the full model)");
     }
 
     private static void require(boolean ok, String message) {
@@ -102,7 +105,7 @@ public record HyperDasConfig(
         int k = Math.max(1, Math.min(128, target.hiddenSize() / 4));
         return new HyperDasConfig(n / 2, k, Math.min(2, n), target.numAttentionHeads(), target.intermediateSize(),
                 0.02, 3.5, 0.5, 4e-5, 0.01, 1e-3, 0.0, 4.0, 0.9, 0.999, 1e-8, 0.1,
-                FeedSchema.SCORED_LABEL_TOKENS, 0);
+                FeedSchema.SCORED_LABEL_TOKENS, 0, Ablations.NONE);
     }
 
     /**
@@ -143,6 +146,7 @@ public record HyperDasConfig(
         double selfClamp;
         int accuracyTokens;
         long seed;
+        Ablations ablations;
 
         Fields(HyperDasConfig c) {
             layer = c.layer;
@@ -164,12 +168,14 @@ public record HyperDasConfig(
             selfClamp = c.selfClamp;
             accuracyTokens = c.accuracyTokens;
             seed = c.seed;
+            ablations = c.ablations;
         }
 
         HyperDasConfig build() {
             return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate,
                     initStd, causalWeight, isolateWeight, hypernetLr, hypernetWeightDecay, rotationLr,
-                    rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens, seed);
+                    rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens, seed,
+                    ablations);
         }
     }
 
@@ -220,5 +226,9 @@ public record HyperDasConfig(
 
     public HyperDasConfig withSeed(long v) {
         return with(f -> f.seed = v);
+    }
+
+    public HyperDasConfig withAblations(Ablations v) {
+        return with(f -> f.ablations = v);
     }
 }

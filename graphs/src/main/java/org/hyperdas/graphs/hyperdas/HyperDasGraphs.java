@@ -44,6 +44,9 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  *   <tr><td>{@link FeedSchema#IS_CAUSE} (training)</td><td>[batch]</td><td>1 cause (weight causalWeight), 0 isolate</td></tr>
  *   <tr><td>{@link FeedSchema#SPARSITY_WEIGHT} (training; compute dtype)</td><td>[]</td>
  *       <td>{@link HyperDasConfig#sparsityWeight} of the step</td></tr>
+ *   <tr><td>{@link FeedSchema#SUBSPACE_TEMPERATURE}, {@link FeedSchema#PAIR_ORDER_SWAPPED} (training, only
+ *       with the mask-subspace or random-order ablation)</td><td>[]</td><td>the step's mask temperature;
+ *       1 for [source ; base] pair features</td></tr>
  *   <tr><td>{@link FeedSchema#SELECTION_INPUT} (mode GIVEN; compute dtype)</td><td>[batch, source_seq+1, base_seq]</td>
  *       <td>the selection to use</td></tr>
  *   <tr><td>the parameters ({@link HyperDasParameters})</td><td></td><td>TrainStep slots when training</td></tr>
@@ -91,7 +94,7 @@ public final class HyperDasGraphs {
      * What {@link #build} made. Values that the chosen pieces do not produce are null.
      *
      * @param selection W [batch, S+1, T_b] as the intervention used it
-     * @param subspace R' [batch, hidden, k]
+     * @param subspace R' [batch, hidden, k] ([1, hidden, k] for the plain and mask subspace ablations)
      * @param rotation R [hidden, k]
      * @param intervened h' [batch, T_b, hidden], the residual entering block L after the intervention
      * @param labelLogits [batch, label_len, vocab]
@@ -237,8 +240,10 @@ public final class HyperDasGraphs {
         Value selection = switch (mode) {
             case GIVEN, GROUNDTRUTH -> given;
             case SOFT, ONE_TO_MANY, ONE_TO_ONE, GLOBAL_ARGMAX -> {
+                Value swapped = withLoss && config.ablations().randomOrder()
+                        ? g.input(FeedSchema.PAIR_ORDER_SWAPPED) : null;
                 Value soft = SelectionHead.weights(target, config, hypernetWeights, base.hidden().get(layer),
-                        baseVisible, source.hidden().get(layer), sourceVisible, z);
+                        baseVisible, source.hidden().get(layer), sourceVisible, z, swapped);
                 yield switch (mode) {
                     case ONE_TO_MANY -> SelectionHead.oneToMany(soft);
                     case ONE_TO_ONE -> SelectionHead.oneToOne(soft, sourceIds, config.selfClamp());
@@ -248,16 +253,12 @@ public final class HyperDasGraphs {
             }
         };
 
-        Value vectors = rotationWeights == null
-                ? g.parameter(HouseholderSubspace.ROTATION, dtype, Shape.of(config.subspaceDim(), target.hiddenSize()))
-                : rotationWeights.get(g, HouseholderSubspace.ROTATION,
-                        new long[] {config.subspaceDim(), target.hiddenSize()}, dtype);
-        Value rotation = HouseholderSubspace.rotation(vectors);
-        Value reflection = HouseholderSubspace.reflectionVector(target, config, hypernetWeights, z.last());
-        Value subspace = HouseholderSubspace.reflect(rotation, reflection);
+        Subspace sub = subspace(g, z, withLoss);
+        Value rotation = sub.rotation();
+        Value subspace = sub.subspace();
 
         Value intervened = HyperDasIntervention.apply(base.residuals().get(layer), source.residuals().get(layer),
-                selection, subspace);
+                selection, subspace, sub.coordinateWeights());
         Value last;
         try (Graph.Scope s = g.scope("suffix")) {
             last = llama.blocks(layer, target.numHiddenLayers(), intervened, baseContext);
@@ -279,6 +280,33 @@ public final class HyperDasGraphs {
             loss = ce.loss().add(sparsityWeight.mul(penalty));
         }
         return new Model(selection, subspace, rotation, intervened, labelLogits, ce, penalty, loss, logits);
+    }
+
+    /**
+     * The intervention's subspace: R [d, k], R' ([batch, d, k], or [1, d, k] shared by the batch)
+     * and the per-coordinate weights [batch, k] of the mask variant (else null).
+     */
+    private record Subspace(Value rotation, Value subspace, Value coordinateWeights) {
+    }
+
+    /** R from its Householder vectors, then the variant of {@link Ablations#subspace()}. */
+    private Subspace subspace(Graph g, HyperNetwork.Output z, boolean training) {
+        Value vectors = rotationWeights == null
+                ? g.parameter(HouseholderSubspace.ROTATION, dtype, Shape.of(config.subspaceDim(), target.hiddenSize()))
+                : rotationWeights.get(g, HouseholderSubspace.ROTATION,
+                        new long[] {config.subspaceDim(), target.hiddenSize()}, dtype);
+        Value rotation = HouseholderSubspace.rotation(vectors);
+        return switch (config.ablations().subspace()) {
+            case HOUSEHOLDER -> new Subspace(rotation, HouseholderSubspace.reflect(rotation,
+                    HouseholderSubspace.reflectionVector(target, config, hypernetWeights, z.last())), null);
+            case PLAIN -> new Subspace(rotation, rotation.unsqueeze(0), null);
+            case MASK -> {
+                Value temperature = training ? g.input(FeedSchema.SUBSPACE_TEMPERATURE, dtype)
+                        : g.scalar(Ablations.TEMPERATURE_END, dtype);
+                yield new Subspace(rotation, rotation.unsqueeze(0),
+                        MaskSubspace.mask(target, config, hypernetWeights, z.last(), temperature));
+            }
+        };
     }
 
     /** {@code mean_b sum_i rowsum_i [rowsum_i > 1]} with rowsum over the base columns of each source row. */

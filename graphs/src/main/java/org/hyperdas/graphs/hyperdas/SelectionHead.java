@@ -79,6 +79,15 @@ public final class SelectionHead {
      */
     public static Value weights(LlamaConfig target, HyperDasConfig config, LlamaWeights weights, Value baseStates,
             Value baseMask, Value sourceStates, Value sourceMask, HyperNetwork.Output query) {
+        return weights(target, config, weights, baseStates, baseMask, sourceStates, sourceMask, query, null);
+    }
+
+    /**
+     * As above, with the pair feature's order chosen by {@code pairOrderSwapped} (int64 rank 0; the
+     * random-order ablation): 1 gives {@code W_c [s_i ; b_j]}, 0 (or null) {@code W_c [b_j ; s_i]}.
+     */
+    public static Value weights(LlamaConfig target, HyperDasConfig config, LlamaWeights weights, Value baseStates,
+            Value baseMask, Value sourceStates, Value sourceMask, HyperNetwork.Output query, Value pairOrderSwapped) {
         Graph g = baseStates.graph();
         DType dtype = baseStates.dtype();
         long d = target.hiddenSize();
@@ -91,8 +100,15 @@ public final class SelectionHead {
             Value src = HiddenStateMemory.unitNormalize(sourceStates);
             Linear pair = Linear.fromHf(weights.get(g, PAIR_PROJ, shapes.get(PAIR_PROJ), dtype));
             List<Value> halves = pair.weightT().split(0, d, d); // [d, d] for b_j, [d, d] for s_i
-            Value pb = b.matmul(halves.get(0)); // [B, Tb, d]
-            Value ps = src.matmul(halves.get(1)); // [B, S, d]
+            Value forBase = halves.get(0);
+            Value forSource = halves.get(1);
+            if (pairOrderSwapped != null) { // [s_i ; b_j]: the first d inputs take s_i
+                Value swapped = pairOrderSwapped.equal(g.scalar(1, DType.INT64));
+                forBase = g.where(swapped, halves.get(1), halves.get(0));
+                forSource = g.where(swapped, halves.get(0), halves.get(1));
+            }
+            Value pb = b.matmul(forBase); // [B, Tb, d]
+            Value ps = src.matmul(forSource); // [B, S, d]
             Value pairs = ps.unsqueeze(2).add(pb.unsqueeze(1)); // [B, S, Tb, d]
             Value features = g.concat(1, pairs, b.unsqueeze(1)); // [B, S+1, Tb, d]
             Value flat = features.reshape(0, -1, d); // [B, P, d], p = i * Tb + j
