@@ -138,4 +138,24 @@ class HyperDasRunTest {
             }
         }
     }
+
+    @Test
+    void ablatedModelsTrainWithTheirFedTemperatureAndCoin() throws Exception {
+        org.hyperdas.graphs.hyperdas.Ablations ablations = org.hyperdas.graphs.hyperdas.Ablations.parse(
+                List.of("no-base-cross", "random-order"), "mask");
+        try (HyperDasTrained t = METHOD.withAblations(ablations).fit(target, experiment.train(), options(3),
+                control(null, false, 0), System.err)) {
+            Map<String, float[]> p = t.parameters();
+            assertTrue(p.keySet().stream().anyMatch(n -> n.contains(".mask.mlp.down_proj")), p.keySet().toString());
+            assertFalse(p.keySet().stream().anyMatch(n -> n.contains("base_cross_attn") || n.contains("householder.")));
+            assertEquals(List.of("no-base-cross", "random-order", "subspace-mask"),
+                    ((Map<?, ?>) t.details().get("hyperdas")).get("ablations"));
+            for (float[] v : p.values()) {
+                for (float x : v) {
+                    assertTrue(Float.isFinite(x));
+                }
+            }
+            assertEquals(experiment.train().pairs().size() > 0, !t.evaluate(experiment.train().pairs()).isEmpty());
+        }
+    }
 }

@@ -16,6 +16,7 @@ import org.hyperdas.evaluation.pairs.PairKind;
 import org.hyperdas.export.MethodExporter;
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.GraphBuildException;
+import org.hyperdas.graphs.hyperdas.Ablations;
 import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import org.hyperdas.graphs.hyperdas.HyperDasGraphs;
 import org.hyperdas.graphs.hyperdas.HyperDasParameters;
@@ -112,17 +113,33 @@ public final class HyperDasMethod implements InterventionMethod {
     public static final String CHECKPOINT = "checkpoint.safetensors";
 
     private final Settings settings;
+    private final Ablations ablations;
 
     public HyperDasMethod() {
         this(Settings.defaults());
     }
 
     public HyperDasMethod(Settings settings) {
+        this(settings, Ablations.NONE);
+    }
+
+    /** With the paper's ablations ({@link Ablations#NONE}: the full model). */
+    public HyperDasMethod(Settings settings, Ablations ablations) {
         this.settings = settings;
+        this.ablations = ablations;
     }
 
     public Settings settings() {
         return settings;
+    }
+
+    public Ablations ablations() {
+        return ablations;
+    }
+
+    /** This method with {@code a} as its ablations. */
+    public HyperDasMethod withAblations(Ablations a) {
+        return new HyperDasMethod(settings, a);
     }
 
     @Override
@@ -158,7 +175,7 @@ public final class HyperDasMethod implements InterventionMethod {
                 o.evalBatchSize() != null ? o.evalBatchSize() : base.evalBatchSize(),
                 o.lr() != null ? o.lr() : d.hypernetLr(), o.warmupSteps() != null ? o.warmupSteps() : 0, o.seed());
         return new Configured(new HyperDasMethod(new Settings(o.hypernetLayers(), o.epochs(), o.rotationLr(),
-                o.warmupSteps(), o.sparsity(), o.lossWeights())), options);
+                o.warmupSteps(), o.sparsity(), o.lossWeights()), ablations), options);
     }
 
     @Override
@@ -191,7 +208,8 @@ public final class HyperDasMethod implements InterventionMethod {
         HyperDasConfig d = TargetDefaults.hyperdas(target.config());
         try {
             HyperDasConfig c = d.withLayer(o.layer()).withSubspaceDim(o.k()).withSeed(o.seed())
-                    .withLearningRates(o.lr(), settings.rotationLr() != null ? settings.rotationLr() : d.rotationLr());
+                    .withLearningRates(o.lr(), settings.rotationLr() != null ? settings.rotationLr() : d.rotationLr())
+                    .withAblations(ablations);
             if (settings.hypernetLayers() != null) {
                 c = c.withHypernetLayers(settings.hypernetLayers());
             }
@@ -285,6 +303,9 @@ public final class HyperDasMethod implements InterventionMethod {
         meta.put("hypernet_layers", Integer.toString(config.hypernetLayers()));
         meta.put("batch_size", Integer.toString(plan.batchSize()));
         meta.put("train_pairs", Integer.toString(task.pool().size()));
+        if (!config.ablations().isNone()) {
+            meta.put("ablations", String.join(",", config.ablations().names()));
+        }
         return meta;
     }
 
@@ -317,6 +338,7 @@ public final class HyperDasMethod implements InterventionMethod {
         h.put("weight_decay_hypernet", config.hypernetWeightDecay());
         h.put("clip_norm", config.clipNorm());
         h.put("batch_size", plan.batchSize());
+        h.put("ablations", config.ablations().names());
         d.put("hyperdas", h);
         return d;
     }
