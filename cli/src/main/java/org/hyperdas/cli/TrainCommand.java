@@ -29,6 +29,7 @@ import org.hyperdas.trainer.RunControl;
 import org.hyperdas.trainer.TargetDefaults;
 import org.hyperdas.trainer.TargetModel;
 import org.hyperdas.trainer.das.DasTrainer;
+import org.hyperdas.graphs.hyperdas.Ablations;
 import org.hyperdas.trainer.hyperdas.HyperDasMethod;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -81,6 +82,20 @@ final class TrainCommand implements Callable<Integer> {
                     + "," + TargetDefaults.ISOLATE_WEIGHT_SMALL + " on small targets, " + TargetDefaults.CAUSE_WEIGHT + ","
                     + TargetDefaults.ISOLATE_WEIGHT_LARGE + " (the paper's)" + LARGE_FROM + ".")
     List<Double> lossWeights;
+
+    @Option(names = "--ablate", split = ",", paramLabel = "SWITCH",
+            description = "hyperdas: train an ablated model, each switch removing what it names: some of"
+                    + " no-source-cross, no-base-cross (the hypernetwork's cross-attention to the source or base"
+                    + " states), scratch-init (hypernetwork layers from random init, not copies of the target's),"
+                    + " random-order (pair features [base ; source] or [source ; base] by a coin per step).")
+    List<String> ablate;
+
+    @Option(names = "--subspace", paramLabel = "VARIANT",
+            description = "hyperdas: householder (default: the shared R reflected per example), plain (the shared R"
+                    + " alone, a DAS subspace) or mask (the shared R with a learned per-example sigmoid mask over"
+                    + " its columns, temperature " + Ablations.TEMPERATURE_START + " -> " + Ablations.TEMPERATURE_END
+                    + ").")
+    String subspace;
 
     @Option(names = "--resume",
             description = "Continue from the checkpoints in the run folder when they exist (hyperdas:"
@@ -251,6 +266,16 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** The --ablate and --subspace choice; refused for methods other than hyperdas. */
+    private Ablations ablations(InterventionMethod m) {
+        Ablations a = Ablations.parse(ablate, subspace);
+        if (!a.isNone() && !(m instanceof HyperDasMethod)) {
+            throw new BadInputException("--ablate and --subspace apply to --method " + HyperDasMethod.NAME
+                    + " only (got --method " + method + ")");
+        }
+        return a;
+    }
+
     static List<PairSplit> parseSplits(List<String> names) {
         return names.stream().map(n -> {
             PairSplit s = PairSplit.parseOrNull(n);
@@ -281,6 +306,7 @@ final class TrainCommand implements Callable<Integer> {
             }, this::call, spec.commandLine().getOut());
         }
         List<PairSplit> evalSplits = parseSplits(splits);
+        Ablations ablations = ablations(m);
         List<String> baselineNames = baselineMethods(m);
         MethodOverrides overrides = flags.overrides(layer, hypernetLayers, epochs, rotationLr, sparsity, lossWeights);
         checkOptionsApply(m, baselineNames, overrides);
@@ -297,6 +323,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         try (TargetModel model = TargetModel.open(folder, engine)) {
             InterventionMethod.Configured main = m.configure(model, overrides);
+            if (!ablations.isNone()) {
+                main = new InterventionMethod.Configured(((HyperDasMethod) main.method()).withAblations(ablations),
+                        main.options());
+            }
             Experiment.Setup setup = new Experiment.Setup(data.source(flags.seed), evalSplits,
                     !data.noKnowledgeFilter, main.options().evalBatchSize());
             Experiment experiment = Experiment.prepare(model, setup, System.err);
