@@ -59,8 +59,27 @@ final class AblateCommand implements Callable<Integer> {
             description = "Folder of the variants' runs and the table (default: ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--variants", split = ",", paramLabel = "NAME",
+            description = "Only these rows (default: all): full, no-source-cross, no-base-cross, scratch-init,"
+                    + " random-order, subspace-plain, subspace-mask.")
+    List<String> variants;
+
     @Unmatched
     List<String> trainOptions = new ArrayList<>();
+
+    /** The variants to run, in table order. */
+    List<Variant> chosen() {
+        if (variants == null) {
+            return VARIANTS;
+        }
+        List<String> names = VARIANTS.stream().map(Variant::name).toList();
+        for (String v : variants) {
+            if (!names.contains(v)) {
+                throw new BadInputException("--variants: '" + v + "': expected some of " + String.join(", ", names));
+            }
+        }
+        return VARIANTS.stream().filter(v -> variants.contains(v.name())).toList();
+    }
 
     @Spec
     CommandSpec spec;
@@ -74,17 +93,18 @@ final class AblateCommand implements Callable<Integer> {
                         + " options only");
             }
         }
+        List<Variant> rows = chosen();
         Path root = OutputFolder.claim("--out", out, OutputKind.TRAIN, false, System.err);
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        for (int i = 0; i < VARIANTS.size(); i++) {
-            Variant v = VARIANTS.get(i);
+        for (int i = 0; i < rows.size(); i++) {
+            Variant v = rows.get(i);
             Path folder = root.resolve(v.name());
             if (finished(folder)) {
                 System.err.printf("ablate: %s finished earlier (%s), skipped%n", v.name(), softRun(folder));
                 continue;
             }
-            System.err.printf("ablate: %s (%d of %d)%n", v.name(), i + 1, VARIANTS.size());
+            System.err.printf("ablate: %s (%d of %d)%n", v.name(), i + 1, rows.size());
             List<String> args = new ArrayList<>(List.of("train"));
             args.addAll(trainOptions);
             args.addAll(List.of("--out", folder.toString(), "--baselines", "none"));
@@ -96,7 +116,7 @@ final class AblateCommand implements Callable<Integer> {
                 return code;
             }
         }
-        Table table = table(root);
+        Table table = table(root, rows);
         Files.writeString(root.resolve(TABLE + ".md"), table.markdown());
         Files.writeString(root.resolve(TABLE + ".csv"), table.csv());
         stdout.print("\n" + table.markdown());
@@ -163,12 +183,12 @@ final class AblateCommand implements Callable<Integer> {
         }
     }
 
-    /** The soft-mode scores of every variant under {@code root}, splits in the first run's order. */
-    static Table table(Path root) throws IOException {
+    /** The soft-mode scores of {@code rows} under {@code root}, splits in the first run's order. */
+    static Table table(Path root, List<Variant> rows) throws IOException {
         List<String> splits = new ArrayList<>();
         List<String> labels = new ArrayList<>();
         List<Scores> scores = new ArrayList<>();
-        for (Variant v : VARIANTS) {
+        for (Variant v : rows) {
             Scores s = RunFolder.read(softRun(root.resolve(v.name()))).scores();
             s.splits().forEach(sp -> {
                 if (!splits.contains(sp.split())) {
