@@ -240,10 +240,8 @@ public final class HyperDasGraphs {
         Value selection = switch (mode) {
             case GIVEN, GROUNDTRUTH -> given;
             case SOFT, ONE_TO_MANY, ONE_TO_ONE, GLOBAL_ARGMAX -> {
-                Value swapped = withLoss && config.ablations().randomOrder()
-                        ? g.input(FeedSchema.PAIR_ORDER_SWAPPED) : null;
                 Value soft = SelectionHead.weights(target, config, hypernetWeights, base.hidden().get(layer),
-                        baseVisible, source.hidden().get(layer), sourceVisible, z, swapped);
+                        baseVisible, source.hidden().get(layer), sourceVisible, z, pairOrderSwapped(g, withLoss));
                 yield switch (mode) {
                     case ONE_TO_MANY -> SelectionHead.oneToMany(soft);
                     case ONE_TO_ONE -> SelectionHead.oneToOne(soft, sourceIds, config.selfClamp());
@@ -254,11 +252,8 @@ public final class HyperDasGraphs {
         };
 
         Subspace sub = subspace(g, z, withLoss);
-        Value rotation = sub.rotation();
-        Value subspace = sub.subspace();
-
         Value intervened = HyperDasIntervention.apply(base.residuals().get(layer), source.residuals().get(layer),
-                selection, subspace, sub.coordinateWeights());
+                selection, sub.subspace(), sub.coordinateWeights());
         Value last;
         try (Graph.Scope s = g.scope("suffix")) {
             last = llama.blocks(layer, target.numHiddenLayers(), intervened, baseContext);
@@ -279,7 +274,12 @@ public final class HyperDasGraphs {
             penalty = sparsityPenalty(selection, sourceIds);
             loss = ce.loss().add(sparsityWeight.mul(penalty));
         }
-        return new Model(selection, subspace, rotation, intervened, labelLogits, ce, penalty, loss, logits);
+        return new Model(selection, sub.subspace(), sub.rotation(), intervened, labelLogits, ce, penalty, loss, logits);
+    }
+
+    /** The random-order ablation's coin, fed in training (null: base-first, the full model's order). */
+    private Value pairOrderSwapped(Graph g, boolean training) {
+        return training && config.ablations().randomOrder() ? g.input(FeedSchema.PAIR_ORDER_SWAPPED) : null;
     }
 
     /**
