@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
 final class ExportCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, paramLabel = "DIR",
             description = "A run folder of `hyperdas-run train`: the hyperdas folder holding hyperdas-soft/,"
-                    + " hyperdas-one-to-many/, hyperdas-one-to-one/, hyperdas-global-argmax/ (or one of them), or a das, mdas or patching"
+                    + " hyperdas-one-to-many/, hyperdas-one-to-one/, hyperdas-global-argmax/ (or one of them), or a"
+                    + " das, mdas or patching"
                     + " run folder.")
     Path run;
 
