@@ -26,8 +26,9 @@ import picocli.CommandLine.Spec;
         description = {"Export a trained run as ONNX graphs (opset 21) plus the target's tokenizer, one shared"
                 + " weights file (safetensors, the graphs' external data) and manifest.json; each graph follows a"
                 + " versioned contract in export-specs/.",
-            "hyperdas: intervened-soft.onnx, intervened-one-to-many.onnx, intervened-one-to-one.onnx (full logits,"
-                + " selection, subspace), hypernetwork.onnx; das, mdas, patching: intervened.onnx; every method:"
+            "hyperdas: intervened-soft.onnx, intervened-one-to-many.onnx, intervened-one-to-one.onnx,"
+                + " intervened-global-argmax.onnx (full logits, selection, subspace), hypernetwork.onnx (the"
+                + " groundtruth mode is not exported: its selection needs each pair's entity positions); das, mdas, patching: intervened.onnx; every method:"
                 + " target.onnx (the unmodified target).",
             "The export is built in a hidden sibling folder and renamed to --out when complete.",
             "--verify (or --check EXPORT_DIR for an existing export) recomputes every prediction of the run's"
@@ -37,7 +38,8 @@ import picocli.CommandLine.Spec;
 final class ExportCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, paramLabel = "DIR",
             description = "A run folder of `hyperdas-run train`: the hyperdas folder holding hyperdas-soft/,"
-                    + " hyperdas-one-to-many/, hyperdas-one-to-one/ (or one of them), or a das, mdas or patching"
+                    + " hyperdas-one-to-many/, hyperdas-one-to-one/, hyperdas-global-argmax/ (or one of them), or a"
+                    + " das, mdas or patching"
                     + " run folder.")
     Path run;
 

@@ -19,8 +19,9 @@ import picocli.CommandLine.Option;
         versionProvider = HyperdasRun.Version.class,
         description = "HyperDAS and DAS/MDAS concept interventions for Llama models on ONNX Runtime.",
         subcommands = {InfoCommand.class, TokenizeCommand.class, DataCommand.class, PretrainCommand.class,
-            GenerateCommand.class, TrainCommand.class, SweepCommand.class, LeaderboardCommand.class,
-            BenchCommand.class, InitModelCommand.class, PlanCommand.class, ExportCommand.class, InferCommand.class, ServeCommand.class,
+            GenerateCommand.class, TrainCommand.class, AblateCommand.class, SweepCommand.class,
+            LeaderboardCommand.class, BenchCommand.class, InitModelCommand.class, PlanCommand.class,
+            ExportCommand.class, InferCommand.class, ServeCommand.class,
             CommandLine.HelpCommand.class})
 public final class HyperdasRun implements Runnable {
     public static final int EXIT_BAD_INPUT = 2;

@@ -36,7 +36,8 @@ final class InferCommand implements Callable<Integer> {
     String instruction;
 
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "soft",
-            description = "hyperdas selection mode: soft, one-to-many or one-to-one (default: ${DEFAULT-VALUE}).")
+            description = "hyperdas selection mode: soft, one-to-many, one-to-one or global-argmax (default:"
+                    + " ${DEFAULT-VALUE}).")
     String mode;
 
     @Option(names = "--attribute", paramLabel = "NAME",

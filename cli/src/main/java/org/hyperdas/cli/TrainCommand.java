@@ -29,6 +29,7 @@ import org.hyperdas.trainer.RunControl;
 import org.hyperdas.trainer.TargetDefaults;
 import org.hyperdas.trainer.TargetModel;
 import org.hyperdas.trainer.das.DasTrainer;
+import org.hyperdas.graphs.hyperdas.Ablations;
 import org.hyperdas.trainer.das.LayerProbe;
 import org.hyperdas.trainer.hyperdas.HyperDasMethod;
 import org.hyperdas.trainer.hyperdas.PerTypeRuns;
@@ -43,9 +44,10 @@ import picocli.CommandLine.Spec;
         description = {"Train an intervention method on RAVEL pairs and score it (Cause / Isolate / Disentangle"
                 + " on the entity and context test splits). Writes a run folder: config.json,"
                 + " parameters.safetensors, predictions.arrow, scores.json; prints the scores.",
-            "Methods: hyperdas (the default: one hypernetwork for every attribute; scored with soft, one-to-many"
-                + " and one-to-one selection, written as run folders DIR/hyperdas-soft, DIR/hyperdas-one-to-many,"
-                + " DIR/hyperdas-one-to-one, with the checkpoint DIR/checkpoint.safetensors, beside the --baselines"
+            "Methods: hyperdas (the default: one hypernetwork for every attribute; scored with soft, one-to-many,"
+                + " one-to-one, global-argmax and groundtruth selection, written as run folders DIR/hyperdas-soft,"
+                + " DIR/hyperdas-one-to-many, DIR/hyperdas-one-to-one, DIR/hyperdas-global-argmax,"
+                + " DIR/hyperdas-groundtruth, with the checkpoint DIR/checkpoint.safetensors, beside the --baselines"
                 + " (default mdas) in DIR/METHOD, and one leaderboard DIR/leaderboard.md|csv|html), patching (full-vector"
                 + " interchange, no training), das (one subspace per attribute, cause pairs), mdas (one subspace per"
                 + " attribute, cause and isolate pairs)."})
@@ -82,6 +84,20 @@ final class TrainCommand implements Callable<Integer> {
                     + "," + TargetDefaults.ISOLATE_WEIGHT_SMALL + " on small targets, " + TargetDefaults.CAUSE_WEIGHT + ","
                     + TargetDefaults.ISOLATE_WEIGHT_LARGE + " (the paper's)" + LARGE_FROM + ".")
     List<Double> lossWeights;
+
+    @Option(names = "--ablate", split = ",", paramLabel = "SWITCH",
+            description = "hyperdas: train an ablated model, each switch removing what it names: some of"
+                    + " no-source-cross, no-base-cross (the hypernetwork's cross-attention to the source or base"
+                    + " states), scratch-init (hypernetwork layers from random init, not copies of the target's),"
+                    + " random-order (pair features [base ; source] or [source ; base] by a coin per step).")
+    List<String> ablate;
+
+    @Option(names = "--subspace", paramLabel = "VARIANT",
+            description = "hyperdas: householder (default: the shared R reflected per example), plain (the shared R"
+                    + " alone, a DAS subspace) or mask (the shared R with a learned per-example sigmoid mask over"
+                    + " its columns, temperature " + Ablations.TEMPERATURE_START + " -> " + Ablations.TEMPERATURE_END
+                    + ").")
+    String subspace;
 
     @Option(names = "--resume",
             description = "Continue from the checkpoints in the run folder when they exist (hyperdas:"
@@ -283,6 +299,16 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** The --ablate and --subspace choice; refused for methods other than hyperdas. */
+    private Ablations ablations(InterventionMethod m) {
+        Ablations a = Ablations.parse(ablate, subspace);
+        if (!a.isNone() && !(m instanceof HyperDasMethod)) {
+            throw new BadInputException("--ablate and --subspace apply to --method " + HyperDasMethod.NAME
+                    + " only (got --method " + method + ")");
+        }
+        return a;
+    }
+
     static List<PairSplit> parseSplits(List<String> names) {
         return names.stream().map(n -> {
             PairSplit s = PairSplit.parseOrNull(n);
@@ -313,6 +339,7 @@ final class TrainCommand implements Callable<Integer> {
             }, this::call, spec.commandLine().getOut());
         }
         List<PairSplit> evalSplits = parseSplits(splits);
+        Ablations ablations = ablations(m);
         List<String> baselineNames = baselineMethods(m);
         boolean perType = AutoLayer.perTypeScope(scope, m, spec.commandLine().getParseResult().hasMatchedOption("--scope"));
         Integer fixedLayer = AutoLayer.parse(layer);
@@ -332,6 +359,10 @@ final class TrainCommand implements Callable<Integer> {
         try (TargetModel model = TargetModel.open(folder, engine)) {
             System.err.println(TargetDefaults.describe(model.config()));
             InterventionMethod.Configured main = m.configure(model, overrides);
+            if (!ablations.isNone()) {
+                main = new InterventionMethod.Configured(((HyperDasMethod) main.method()).withAblations(ablations),
+                        main.options());
+            }
             Experiment.Setup setup = new Experiment.Setup(data.source(flags.seed), evalSplits,
                     !data.noKnowledgeFilter, main.options().evalBatchSize());
             Experiment experiment = Experiment.prepare(model, setup, System.err);

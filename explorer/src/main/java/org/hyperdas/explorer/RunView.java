@@ -24,6 +24,7 @@ import org.hyperdas.runtime.BadInputException;
 public final class RunView {
     /** The run folders {@code train --out DIR} writes inside DIR (hyperdas modes, then baselines). */
     public static final List<String> SUB_RUNS = List.of("hyperdas-soft", "hyperdas-one-to-many", "hyperdas-one-to-one",
+            "hyperdas-global-argmax", "hyperdas-groundtruth",
             "mdas", "das", "patching");
     /** The leaderboard {@code train} and {@code leaderboard} write beside the run folders. */
     public static final String LEADERBOARD = "leaderboard.md";

@@ -14,6 +14,7 @@ import org.hyperdas.evaluation.pairs.PairOptions;
 import org.hyperdas.evaluation.pairs.PairSplit;
 import org.hyperdas.evaluation.scoring.RunFolder;
 import org.hyperdas.runtime.ort.OrtEngine;
+import org.hyperdas.trainer.hyperdas.GroundTruthSelection;
 import org.hyperdas.trainer.hyperdas.HyperDasMethod;
 import org.hyperdas.trainer.hyperdas.HyperDasTrained;
 import org.junit.jupiter.api.AfterAll;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * HyperDAS through the run pipeline on a random tiny Llama with a word-level RAVEL vocabulary:
- * a short run writes the three hyperdas-* run folders the leaderboard reads; the same seed gives
+ * a short run writes the five hyperdas-* run folders the leaderboard reads; the same seed gives
  * the same parameters; a run stopped at a checkpoint and resumed ends with exactly the
  * parameters of an uninterrupted run.
  */
@@ -72,12 +73,12 @@ class HyperDasRunTest {
     }
 
     @Test
-    void runWritesTheThreeModesForTheLeaderboard() throws Exception {
+    void runWritesTheFiveModesForTheLeaderboard() throws Exception {
         Path out = dir.resolve("run");
         List<Experiment.Run> runs = experiment.runAll(METHOD, options(5), control(out, false, 0), out,
                 System.err);
-        assertEquals(List.of("hyperdas-soft", "hyperdas-one-to-many", "hyperdas-one-to-one"),
-                runs.stream().map(r -> r.scores().method()).toList());
+        assertEquals(List.of("hyperdas-soft", "hyperdas-one-to-many", "hyperdas-one-to-one", "hyperdas-global-argmax",
+                "hyperdas-groundtruth"), runs.stream().map(r -> r.scores().method()).toList());
         for (Experiment.Run r : runs) {
             for (String f : RunFolder.FILES) {
                 assertTrue(Files.isRegularFile(r.folder().resolve(f)), r.folder() + " " + f);
@@ -90,7 +91,8 @@ class HyperDasRunTest {
         assertTrue(Files.isRegularFile(out.resolve("checkpoint.safetensors")));
         Leaderboard board = Leaderboard.fromFolders(runs.stream().map(Experiment.Run::folder).toList());
         List<String> labels = board.sections().get(0).rows().stream().map(Leaderboard.Row::label).toList();
-        assertTrue(labels.containsAll(List.of("hyperdas-soft", "hyperdas-one-to-many", "hyperdas-one-to-one")),
+        assertTrue(labels.containsAll(List.of("hyperdas-soft", "hyperdas-one-to-many", "hyperdas-one-to-one",
+                "hyperdas-global-argmax", "hyperdas-groundtruth")),
                 labels.toString());
     }
 
@@ -110,5 +112,50 @@ class HyperDasRunTest {
         assertFalse(!differs, "a run stopped after 2 steps should not already hold the final parameters");
         Map<String, float[]> resumed = fit(control(ckpt.getParent(), true, 0), 11);
         assertSame(a, resumed);
+    }
+
+    @Test
+    void groundTruthSelectionMovesTheSourceEntitysLastTokenIntoTheBaseEntitysOnly() {
+        List<org.hyperdas.evaluation.pairs.Pair> pairs = experiment.train().pairs().subList(0, 6);
+        org.hyperdas.evaluation.batch.PairBatch batch = target.batcher(6).batch(pairs);
+        float[] w = GroundTruthSelection.of(batch);
+        long[] shape = GroundTruthSelection.shape(batch);
+        int rows = (int) shape[1];
+        int tb = (int) shape[2];
+        assertArrayEquals(new long[] {6, batch.sourceIds().dim(1) + 1, batch.baseIds().dim(1)}, shape);
+        for (int b = 0; b < 6; b++) {
+            int base = (int) batch.baseEntityLast().get(b);
+            int source = (int) batch.sourceEntityLast().get(b);
+            // The entity tokens are real, intervenable tokens of both prompts.
+            assertEquals(1, batch.baseInterventionMask().get(b, base));
+            assertEquals(1, batch.sourceInterventionMask().get(b, source));
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < tb; j++) {
+                    boolean self = i == rows - 1;
+                    float expected = j == base ? (i == source ? 1 : 0) : (self ? 1 : 0);
+                    assertEquals(expected, w[(b * rows + i) * tb + j], "example " + b + " row " + i + " column " + j);
+                }
+            }
+        }
+    }
+
+    @Test
+    void ablatedModelsTrainWithTheirFedTemperatureAndCoin() throws Exception {
+        org.hyperdas.graphs.hyperdas.Ablations ablations = org.hyperdas.graphs.hyperdas.Ablations.parse(
+                List.of("no-base-cross", "random-order"), "mask");
+        try (HyperDasTrained t = METHOD.withAblations(ablations).fit(target, experiment.train(), options(3),
+                control(null, false, 0), System.err)) {
+            Map<String, float[]> p = t.parameters();
+            assertTrue(p.keySet().stream().anyMatch(n -> n.contains(".mask.mlp.down_proj")), p.keySet().toString());
+            assertFalse(p.keySet().stream().anyMatch(n -> n.contains("base_cross_attn") || n.contains("householder.")));
+            assertEquals(List.of("no-base-cross", "random-order", "subspace-mask"),
+                    ((Map<?, ?>) t.details().get("hyperdas")).get("ablations"));
+            for (float[] v : p.values()) {
+                for (float x : v) {
+                    assertTrue(Float.isFinite(x));
+                }
+            }
+            assertEquals(experiment.train().pairs().size() > 0, !t.evaluate(experiment.train().pairs()).isEmpty());
+        }
     }
 }

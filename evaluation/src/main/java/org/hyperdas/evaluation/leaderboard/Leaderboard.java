@@ -24,7 +24,7 @@ import org.hyperdas.runtime.BadInputException;
 public record Leaderboard(List<Section> sections, List<Entry> runs) {
     /** The usual row order. */
     public static final List<String> METHOD_ORDER = List.of("patching", "das", "mdas", "hyperdas-soft",
-            "hyperdas-one-to-many", "hyperdas-one-to-one");
+            "hyperdas-one-to-many", "hyperdas-one-to-one", "hyperdas-global-argmax", "hyperdas-groundtruth");
     /** Pair splits in display order; any other split follows. */
     public static final List<String> SPLIT_ORDER = List.of("test_entity", "test_context", "val_entity",
             "val_context", "test");

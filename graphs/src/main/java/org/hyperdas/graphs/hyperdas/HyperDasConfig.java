@@ -20,7 +20,8 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * @param subspaceDim k, columns of R and R' (k &lt;= hidden) [128]; default hidden / 4, at most 128
  * @param hypernetLayers N, decoder layers of the target copied into the hypernetwork (1..n) [8];
  *     default min(2, n)
- * @param selectionHeads heads of the token-selection head; each has the target's head_dim and
+ * @param selectionHeads query heads of the token-selection head, a multiple of the target's
+ *     key/value heads (its keys have the target's KV heads); each has the target's head_dim and
  *     the target's RoPE frequencies [32]; default the target's attention heads
  * @param householderIntermediate intermediate size of the SwiGLU MLP that produces the
  *     Householder vector; default the target's intermediate size
@@ -41,6 +42,7 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * @param accuracyTokens how many leading label tokens must all be right for an example to count
  *     as correct [{@value FeedSchema#SCORED_LABEL_TOKENS}, RAVEL's scoring]
  * @param seed seed of the random initialisation of the new parameters
+ * @param ablations the paper's ablations ({@link Ablations#NONE}: the full model)
  */
 public record HyperDasConfig(
         int layer,
@@ -61,7 +63,8 @@ public record HyperDasConfig(
         double adamEps,
         double selfClamp,
         int accuracyTokens,
-        long seed) {
+        long seed,
+        Ablations ablations) {
 
     public HyperDasConfig {
         require(layer >= 0, "layer must be >= 0: " + layer);
@@ -76,6 +79,7 @@ public record HyperDasConfig(
         require(clipNorm >= 0, "clipNorm must be >= 0: " + clipNorm);
         require(selfClamp >= 0 && selfClamp <= 1, "selfClamp must lie in [0, 1]: " + selfClamp);
         require(accuracyTokens >= 1, "accuracyTokens must be >= 1: " + accuracyTokens);
+        require(ablations != null, "ablations must be set (Ablations.NONE for the full model)");
     }
 
     private static void require(boolean ok, String message) {
@@ -101,16 +105,21 @@ public record HyperDasConfig(
         int k = Math.max(1, Math.min(128, target.hiddenSize() / 4));
         return new HyperDasConfig(n / 2, k, Math.min(2, n), target.numAttentionHeads(), target.intermediateSize(),
                 0.02, 3.5, 0.5, 4e-5, 0.01, 1e-3, 0.0, 4.0, 0.9, 0.999, 1e-8, 0.1,
-                FeedSchema.SCORED_LABEL_TOKENS, 0);
+                FeedSchema.SCORED_LABEL_TOKENS, 0, Ablations.NONE);
     }
 
-    /** Checks the sizes against the target: L in 0..n, N in 1..n, k &lt;= hidden. */
+    /**
+     * Checks the sizes against the target: L in 0..n, N in 1..n, k &lt;= hidden, selection heads a
+     * multiple of the key/value heads (the selection keys are grouped-query keys).
+     */
     public HyperDasConfig validate(LlamaConfig target) {
         int n = target.numHiddenLayers();
         require(layer <= n, "layer " + layer + " is beyond the target's " + n + " blocks");
         require(hypernetLayers <= n, "hypernetLayers " + hypernetLayers + " exceeds the target's " + n + " blocks");
         require(subspaceDim <= target.hiddenSize(),
                 "subspaceDim " + subspaceDim + " exceeds the hidden size " + target.hiddenSize());
+        require(selectionHeads % target.numKeyValueHeads() == 0, "selectionHeads " + selectionHeads
+                + " must be a multiple of the target's " + target.numKeyValueHeads() + " key/value heads");
         return this;
     }
 
@@ -137,6 +146,7 @@ public record HyperDasConfig(
         double selfClamp;
         int accuracyTokens;
         long seed;
+        Ablations ablations;
 
         Fields(HyperDasConfig c) {
             layer = c.layer;
@@ -158,12 +168,14 @@ public record HyperDasConfig(
             selfClamp = c.selfClamp;
             accuracyTokens = c.accuracyTokens;
             seed = c.seed;
+            ablations = c.ablations;
         }
 
         HyperDasConfig build() {
             return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate,
                     initStd, causalWeight, isolateWeight, hypernetLr, hypernetWeightDecay, rotationLr,
-                    rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens, seed);
+                    rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens, seed,
+                    ablations);
         }
     }
 
@@ -214,5 +226,9 @@ public record HyperDasConfig(
 
     public HyperDasConfig withSeed(long v) {
         return with(f -> f.seed = v);
+    }
+
+    public HyperDasConfig withAblations(Ablations v) {
+        return with(f -> f.ablations = v);
     }
 }

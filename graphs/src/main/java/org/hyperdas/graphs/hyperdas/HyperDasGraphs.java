@@ -44,6 +44,9 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  *   <tr><td>{@link FeedSchema#IS_CAUSE} (training)</td><td>[batch]</td><td>1 cause (weight causalWeight), 0 isolate</td></tr>
  *   <tr><td>{@link FeedSchema#SPARSITY_WEIGHT} (training; compute dtype)</td><td>[]</td>
  *       <td>{@link HyperDasConfig#sparsityWeight} of the step</td></tr>
+ *   <tr><td>{@link FeedSchema#SUBSPACE_TEMPERATURE}, {@link FeedSchema#PAIR_ORDER_SWAPPED} (training, only
+ *       with the mask-subspace or random-order ablation)</td><td>[]</td><td>the step's mask temperature;
+ *       1 for [source ; base] pair features</td></tr>
  *   <tr><td>{@link FeedSchema#SELECTION_INPUT} (mode GIVEN; compute dtype)</td><td>[batch, source_seq+1, base_seq]</td>
  *       <td>the selection to use</td></tr>
  *   <tr><td>the parameters ({@link HyperDasParameters})</td><td></td><td>TrainStep slots when training</td></tr>
@@ -91,7 +94,7 @@ public final class HyperDasGraphs {
      * What {@link #build} made. Values that the chosen pieces do not produce are null.
      *
      * @param selection W [batch, S+1, T_b] as the intervention used it
-     * @param subspace R' [batch, hidden, k]
+     * @param subspace R' [batch, hidden, k] ([1, hidden, k] for the plain and mask subspace ablations)
      * @param rotation R [hidden, k]
      * @param intervened h' [batch, T_b, hidden], the residual entering block L after the intervention
      * @param labelLogits [batch, label_len, vocab]
@@ -174,9 +177,12 @@ public final class HyperDasGraphs {
         return evaluation(mode, false);
     }
 
-    /** An evaluation graph for {@code mode}; see the class comment for its outputs. */
+    /**
+     * An evaluation graph for {@code mode}; see the class comment for its outputs. GROUNDTRUTH
+     * builds the GIVEN graph (its selection is fed).
+     */
     public Graph evaluation(SelectionMode mode, boolean fullLogits) {
-        Graph g = new Graph("hyperdas_eval_" + mode.name().toLowerCase());
+        Graph g = new Graph("hyperdas_eval_" + mode.graphMode().name().toLowerCase());
         Model m = build(g, mode, false, fullLogits);
         g.output(LABEL_LOGITS, m.labelLogits());
         g.output(PREDICTIONS, m.crossEntropy().predictions());
@@ -210,7 +216,7 @@ public final class HyperDasGraphs {
         Value labelPositions = g.input(FeedSchema.HYPERDAS_LABEL_POSITIONS);
         Value isCause = withLoss ? g.input(FeedSchema.IS_CAUSE) : null;
         Value sparsityWeight = withLoss ? g.input(FeedSchema.SPARSITY_WEIGHT, dtype) : null;
-        Value given = mode == SelectionMode.GIVEN
+        Value given = mode.graphMode() == SelectionMode.GIVEN
                 ? g.input(FeedSchema.SELECTION_INPUT, dtype) : null;
 
         int layer = config.layer();
@@ -232,26 +238,22 @@ public final class HyperDasGraphs {
         HyperNetwork.Output z = hypernet.apply(instructionIds, instructionMask, sourceMemory, baseMemory);
 
         Value selection = switch (mode) {
-            case GIVEN -> given;
-            case SOFT, ONE_TO_MANY, ONE_TO_ONE -> {
+            case GIVEN, GROUNDTRUTH -> given;
+            case SOFT, ONE_TO_MANY, ONE_TO_ONE, GLOBAL_ARGMAX -> {
                 Value soft = SelectionHead.weights(target, config, hypernetWeights, base.hidden().get(layer),
-                        baseVisible, source.hidden().get(layer), sourceVisible, z);
-                yield mode == SelectionMode.SOFT ? soft
-                        : mode == SelectionMode.ONE_TO_MANY ? SelectionHead.oneToMany(soft)
-                        : SelectionHead.oneToOne(soft, sourceIds, config.selfClamp());
+                        baseVisible, source.hidden().get(layer), sourceVisible, z, pairOrderSwapped(g, withLoss));
+                yield switch (mode) {
+                    case ONE_TO_MANY -> SelectionHead.oneToMany(soft);
+                    case ONE_TO_ONE -> SelectionHead.oneToOne(soft, sourceIds, config.selfClamp());
+                    case GLOBAL_ARGMAX -> SelectionHead.globalArgmax(soft, sourceIds);
+                    default -> soft;
+                };
             }
         };
 
-        Value vectors = rotationWeights == null
-                ? g.parameter(HouseholderSubspace.ROTATION, dtype, Shape.of(config.subspaceDim(), target.hiddenSize()))
-                : rotationWeights.get(g, HouseholderSubspace.ROTATION,
-                        new long[] {config.subspaceDim(), target.hiddenSize()}, dtype);
-        Value rotation = HouseholderSubspace.rotation(vectors);
-        Value reflection = HouseholderSubspace.reflectionVector(target, config, hypernetWeights, z.last());
-        Value subspace = HouseholderSubspace.reflect(rotation, reflection);
-
+        Subspace sub = subspace(g, z, withLoss);
         Value intervened = HyperDasIntervention.apply(base.residuals().get(layer), source.residuals().get(layer),
-                selection, subspace);
+                selection, sub.subspace(), sub.coordinateWeights());
         Value last;
         try (Graph.Scope s = g.scope("suffix")) {
             last = llama.blocks(layer, target.numHiddenLayers(), intervened, baseContext);
@@ -272,7 +274,39 @@ public final class HyperDasGraphs {
             penalty = sparsityPenalty(selection, sourceIds);
             loss = ce.loss().add(sparsityWeight.mul(penalty));
         }
-        return new Model(selection, subspace, rotation, intervened, labelLogits, ce, penalty, loss, logits);
+        return new Model(selection, sub.subspace(), sub.rotation(), intervened, labelLogits, ce, penalty, loss, logits);
+    }
+
+    /** The random-order ablation's coin, fed in training (null: base-first, the full model's order). */
+    private Value pairOrderSwapped(Graph g, boolean training) {
+        return training && config.ablations().randomOrder() ? g.input(FeedSchema.PAIR_ORDER_SWAPPED) : null;
+    }
+
+    /**
+     * The intervention's subspace: R [d, k], R' ([batch, d, k], or [1, d, k] shared by the batch)
+     * and the per-coordinate weights [batch, k] of the mask variant (else null).
+     */
+    private record Subspace(Value rotation, Value subspace, Value coordinateWeights) {
+    }
+
+    /** R from its Householder vectors, then the variant of {@link Ablations#subspace()}. */
+    private Subspace subspace(Graph g, HyperNetwork.Output z, boolean training) {
+        Value vectors = rotationWeights == null
+                ? g.parameter(HouseholderSubspace.ROTATION, dtype, Shape.of(config.subspaceDim(), target.hiddenSize()))
+                : rotationWeights.get(g, HouseholderSubspace.ROTATION,
+                        new long[] {config.subspaceDim(), target.hiddenSize()}, dtype);
+        Value rotation = HouseholderSubspace.rotation(vectors);
+        return switch (config.ablations().subspace()) {
+            case HOUSEHOLDER -> new Subspace(rotation, HouseholderSubspace.reflect(rotation,
+                    HouseholderSubspace.reflectionVector(target, config, hypernetWeights, z.last())), null);
+            case PLAIN -> new Subspace(rotation, rotation.unsqueeze(0), null);
+            case MASK -> {
+                Value temperature = training ? g.input(FeedSchema.SUBSPACE_TEMPERATURE, dtype)
+                        : g.scalar(Ablations.TEMPERATURE_END, dtype);
+                yield new Subspace(rotation, rotation.unsqueeze(0),
+                        MaskSubspace.mask(target, config, hypernetWeights, z.last(), temperature));
+            }
+        };
     }
 
     /** {@code mean_b sum_i rowsum_i [rowsum_i > 1]} with rowsum over the base columns of each source row. */

@@ -30,6 +30,17 @@ public final class HyperDasIntervention {
      * @return h' [batch, T_b, d]
      */
     public static Value apply(Value base, Value source, Value selection, Value subspace) {
+        return apply(base, source, selection, subspace, null);
+    }
+
+    /**
+     * As {@link #apply(Value, Value, Value, Value)} with each subspace coordinate's share of the
+     * interchange weighted per example: {@code h'_j = h_b[j] + (((s~_j - h_b[j]) R') * m) R'^T}
+     * (the mask-subspace ablation, {@link MaskSubspace}).
+     *
+     * @param coordinateWeights m [batch, k], or null for all ones
+     */
+    public static Value apply(Value base, Value source, Value selection, Value subspace, Value coordinateWeights) {
         if (base.rank() != 3 || source.rank() != 3 || selection.rank() != 3 || subspace.rank() != 3) {
             throw new GraphBuildException("HyperDasIntervention: expected base [B, Tb, d], source [B, S, d],"
                     + " selection [B, S+1, Tb] and subspace [B, d, k], got " + base + ", " + source + ", "
@@ -40,7 +51,11 @@ public final class HyperDasIntervention {
             Value fromSource = parts.get(0).transposeLastTwo().matmul(source); // [B, Tb, d]
             Value fromSelf = parts.get(1).transposeLastTwo().mul(base); // [B, Tb, 1] * [B, Tb, d]
             Value delta = fromSource.add(fromSelf).sub(base); // s~ - h_b
-            Value update = delta.matmul(subspace).matmul(subspace.transposeLastTwo()); // (s~ - h_b) R' R'^T
+            Value coordinates = delta.matmul(subspace); // [B, Tb, k]
+            if (coordinateWeights != null) {
+                coordinates = coordinates.mul(coordinateWeights.unsqueeze(1));
+            }
+            Value update = coordinates.matmul(subspace.transposeLastTwo()); // (s~ - h_b) R' R'^T
             return base.add(update);
         }
     }

@@ -26,6 +26,11 @@ import org.hyperdas.runtime.safetensors.WeightStore;
  *       optimizer group.
  * </ul>
  *
+ * <p>{@link Ablations} change the list: no source or base cross-attention tensors, no Householder
+ * MLP (plain subspace) or a mask MLP {@code mask.*} in its place ({@link MaskSubspace}), and
+ * with scratchInit the decoder layers' tensors start from scratch (unit norms, zero biases,
+ * N(0, initStd) matrices) instead of as copies.
+ *
  * <p>Initial values: copies start as the target's tensors; the cross-attention projections copy
  * the layer's self-attention ones and the cross-attention norms its input_layernorm; the
  * Householder norm starts at ones; the new matrices are N(0, initStd); R's vectors are N(0, 1)
@@ -58,10 +63,12 @@ public final class HyperDasParameters {
     private record Source(long[] shape, String copyOf, Init init) {
     }
 
-    private enum Init { COPY, ONES, NORMAL_INIT_STD, NORMAL_ONE }
+    private enum Init { COPY, ONES, ZEROS, NORMAL_INIT_STD, NORMAL_ONE }
 
     private static Map<String, Source> sources(LlamaConfig target, HyperDasConfig config) {
         Map<String, long[]> hf = target.expectedTensors();
+        Ablations ablations = config.ablations();
+        boolean scratch = ablations.scratchInit();
         Map<String, Source> m = new LinkedHashMap<>();
         m.put(HYPERNET + "model.embed_tokens.weight", copy(hf, "model.embed_tokens.weight"));
         for (int i = 0; i < config.hypernetLayers(); i++) {
@@ -73,32 +80,61 @@ public final class HyperDasParameters {
                 }
                 if (name.startsWith(p + "post_attention_layernorm.")) {
                     // Checkpoint order within a layer: self-attention, cross-attentions, MLP.
-                    addCross(m, hf, p, HyperNetwork.SOURCE_CROSS);
-                    addCross(m, hf, p, HyperNetwork.BASE_CROSS);
+                    if (!ablations.noSourceCross()) {
+                        addCross(m, hf, p, HyperNetwork.SOURCE_CROSS, scratch);
+                    }
+                    if (!ablations.noBaseCross()) {
+                        addCross(m, hf, p, HyperNetwork.BASE_CROSS, scratch);
+                    }
                 }
-                m.put(HYPERNET + name, copy(hf, name));
+                m.put(HYPERNET + name, layerTensor(hf, name, name, scratch));
             }
         }
         m.put(HYPERNET + "model.norm.weight", copy(hf, "model.norm.weight"));
         SelectionHead.shapes(target, config).forEach((name, shape) ->
                 m.put(HYPERNET + name, new Source(shape, null, Init.NORMAL_INIT_STD)));
-        HouseholderSubspace.shapes(target, config).forEach((name, shape) -> m.put(HYPERNET + name,
-                new Source(shape, null, name.equals(HouseholderSubspace.NORM) ? Init.ONES : Init.NORMAL_INIT_STD)));
+        subspaceShapes(target, config).forEach((name, shape) -> m.put(HYPERNET + name,
+                new Source(shape, null, name.endsWith("norm.weight") ? Init.ONES : Init.NORMAL_INIT_STD)));
         m.put(HouseholderSubspace.ROTATION,
                 new Source(new long[] {config.subspaceDim(), target.hiddenSize()}, null, Init.NORMAL_ONE));
         return m;
     }
 
-    private static void addCross(Map<String, Source> m, Map<String, long[]> hf, String layerPrefix, String module) {
-        m.put(HYPERNET + layerPrefix + module + "_layernorm.weight", copy(hf, layerPrefix + "input_layernorm.weight"));
+    /** The per-example subspace step's tensors: the Householder MLP, the mask MLP, or none (plain). */
+    private static Map<String, long[]> subspaceShapes(LlamaConfig target, HyperDasConfig config) {
+        return switch (config.ablations().subspace()) {
+            case HOUSEHOLDER -> HouseholderSubspace.shapes(target, config);
+            case MASK -> MaskSubspace.shapes(target, config);
+            case PLAIN -> Map.of();
+        };
+    }
+
+    private static void addCross(Map<String, Source> m, Map<String, long[]> hf, String layerPrefix, String module,
+            boolean scratch) {
+        m.put(HYPERNET + layerPrefix + module + "_layernorm.weight",
+                layerTensor(hf, layerPrefix + "input_layernorm.weight", module + "_layernorm.weight", scratch));
         for (String proj : new String[] {"q_proj", "k_proj", "v_proj", "o_proj"}) {
             for (String kind : new String[] {".weight", ".bias"}) {
                 String from = layerPrefix + "self_attn." + proj + kind;
                 if (hf.containsKey(from)) {
-                    m.put(HYPERNET + layerPrefix + module + "." + proj + kind, copy(hf, from));
+                    m.put(HYPERNET + layerPrefix + module + "." + proj + kind, layerTensor(hf, from, proj + kind,
+                            scratch));
                 }
             }
         }
+    }
+
+    /**
+     * A hypernetwork layer tensor shaped like the target's {@code hfName}: its copy, or from
+     * scratch (ablation scratchInit) unit norms, zero biases and N(0, initStd) matrices.
+     */
+    private static Source layerTensor(Map<String, long[]> hf, String hfName, String name, boolean scratch) {
+        if (!scratch) {
+            return copy(hf, hfName);
+        }
+        Init init = name.endsWith("norm.weight") ? Init.ONES : name.endsWith(".bias") ? Init.ZEROS
+                : Init.NORMAL_INIT_STD;
+        return new Source(hf.get(hfName), null, init);
     }
 
     private static Source copy(Map<String, long[]> hf, String name) {
@@ -128,6 +164,7 @@ public final class HyperDasParameters {
                     yield t.clone();
                 }
                 case ONES -> filled(n, 1.0);
+                case ZEROS -> new double[n];
                 case NORMAL_INIT_STD -> normal(random, n, config.initStd());
                 case NORMAL_ONE -> normal(random, n, 1.0);
             };

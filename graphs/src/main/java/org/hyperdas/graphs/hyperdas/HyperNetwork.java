@@ -26,6 +26,8 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  *       {@code base_cross_attn.{q,k,v,o}_proj});
  *   <li>the SwiGLU MLP ({@code post_attention_layernorm}, {@code mlp}).
  * </ol>
+ * The ablations {@link Ablations#noSourceCross()} and {@link Ablations#noBaseCross()} leave out
+ * step 2 or 3 (and its weights).
  * Weight names are the HF ones under {@code model.layers.{i}.}, declared through the given
  * {@link LlamaWeights} (normally graph parameters with the prefix {@value HyperDasParameters#HYPERNET}).
  * Cross-attention queries get RoPE at the instruction positions, keys at the memory's positions
@@ -102,11 +104,15 @@ public final class HyperNetwork {
         for (int i = 0; i < config.hypernetLayers(); i++) {
             try (Graph.Scope s = g.scope("hypernet")) {
                 x = builder.attentionHalf(i, x, context, null).residual();
-                try (Graph.Scope c = g.scope("blocks." + i + "." + SOURCE_CROSS)) {
-                    x = x.add(crossAttention(i, SOURCE_CROSS, x, context.rotary(), source, sourceKeys));
+                if (!config.ablations().noSourceCross()) {
+                    try (Graph.Scope c = g.scope("blocks." + i + "." + SOURCE_CROSS)) {
+                        x = x.add(crossAttention(i, SOURCE_CROSS, x, context.rotary(), source, sourceKeys));
+                    }
                 }
-                try (Graph.Scope c = g.scope("blocks." + i + "." + BASE_CROSS)) {
-                    x = x.add(crossAttention(i, BASE_CROSS, x, context.rotary(), base, baseKeys));
+                if (!config.ablations().noBaseCross()) {
+                    try (Graph.Scope c = g.scope("blocks." + i + "." + BASE_CROSS)) {
+                        x = x.add(crossAttention(i, BASE_CROSS, x, context.rotary(), base, baseKeys));
+                    }
                 }
                 x = builder.mlpHalf(i, x);
             }

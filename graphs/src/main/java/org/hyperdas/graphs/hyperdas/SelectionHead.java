@@ -29,20 +29,25 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  *   q       = RoPE(q_proj(z), pos(z))           z: hypernetwork state at the last instruction token
  *   k[p]    = RoPE(k_proj(e[p]), kpos[p])       p = i * T_b + j over the flattened (S+1) x T_b pairs
  *   kpos    = cumsum(mask) * mask               mask[i, j] = src_mask[i] * base_mask[j]; SELF row 1
- *   score   = mean over heads of q . k / sqrt(head_dim), hidden pairs set to the lowest finite value
+ *   score   = mean over query heads h of q_h . k_{h / G} / sqrt(head_dim), hidden pairs set to the
+ *             lowest finite value
  *   W[:, j] = softmax over the S + 1 rows of column j
  * </pre>
  * Hidden pairs get exactly 0 (the softmax output is also zeroed there, so no rounding can leave a
  * trace); a base column outside the base mask has only its SELF row visible, so W[S, j] = 1.
  *
  * <p>Weights (under the hypernetwork's prefix): {@code selection.pair_proj.weight} [d, 2d] (the
- * first d inputs take b_j), {@code selection.q_proj.weight} and {@code selection.k_proj.weight}
- * [heads * head_dim, d]. Heads have the target's head_dim and RoPE frequencies.
+ * first d inputs take b_j), {@code selection.q_proj.weight} [heads * head_dim, d] and
+ * {@code selection.k_proj.weight} [kv_heads * head_dim, d] with kv_heads the target's key/value
+ * heads: as in the reference (a Llama attention module), keys are grouped-query keys, each shared
+ * by G = heads / kv_heads consecutive query heads (transformers' repeat_kv). Heads have the
+ * target's head_dim and RoPE frequencies.
  *
  * <p>Evaluation turns W into hard 0/1 selections: {@link #oneToMany} (each base column takes its
- * argmax row) and {@link #oneToOne} (each source row bids for its best base column and loses the
- * others; the SELF row is raised to at least the clamp; then the column argmax). Ties go to the
- * lowest index, as torch.argmax and ONNX ArgMax both pick it.
+ * argmax row), {@link #oneToOne} (each source row bids for its best base column and loses the
+ * others; the SELF row is raised to at least the clamp; then the column argmax) and
+ * {@link #globalArgmax} (one source-base cell per example, the largest). Ties go to the lowest
+ * index, as torch.argmax and ONNX ArgMax both pick it.
  */
 public final class SelectionHead {
     public static final String PAIR_PROJ = "selection.pair_proj.weight";
@@ -59,7 +64,7 @@ public final class SelectionHead {
         Map<String, long[]> m = new LinkedHashMap<>();
         m.put(PAIR_PROJ, new long[] {d, 2 * d});
         m.put(Q_PROJ, new long[] {inner, d});
-        m.put(K_PROJ, new long[] {inner, d});
+        m.put(K_PROJ, new long[] {(long) target.numKeyValueHeads() * target.headDim(), d});
         return m;
     }
 
@@ -74,10 +79,20 @@ public final class SelectionHead {
      */
     public static Value weights(LlamaConfig target, HyperDasConfig config, LlamaWeights weights, Value baseStates,
             Value baseMask, Value sourceStates, Value sourceMask, HyperNetwork.Output query) {
+        return weights(target, config, weights, baseStates, baseMask, sourceStates, sourceMask, query, null);
+    }
+
+    /**
+     * As above, with the pair feature's order chosen by {@code pairOrderSwapped} (int64 rank 0; the
+     * random-order ablation): 1 gives {@code W_c [s_i ; b_j]}, 0 (or null) {@code W_c [b_j ; s_i]}.
+     */
+    public static Value weights(LlamaConfig target, HyperDasConfig config, LlamaWeights weights, Value baseStates,
+            Value baseMask, Value sourceStates, Value sourceMask, HyperNetwork.Output query, Value pairOrderSwapped) {
         Graph g = baseStates.graph();
         DType dtype = baseStates.dtype();
         long d = target.hiddenSize();
         int heads = config.selectionHeads();
+        int kvHeads = target.numKeyValueHeads();
         long headDim = target.headDim();
         Map<String, long[]> shapes = shapes(target, config);
         try (Graph.Scope s = g.scope("selection")) {
@@ -85,8 +100,15 @@ public final class SelectionHead {
             Value src = HiddenStateMemory.unitNormalize(sourceStates);
             Linear pair = Linear.fromHf(weights.get(g, PAIR_PROJ, shapes.get(PAIR_PROJ), dtype));
             List<Value> halves = pair.weightT().split(0, d, d); // [d, d] for b_j, [d, d] for s_i
-            Value pb = b.matmul(halves.get(0)); // [B, Tb, d]
-            Value ps = src.matmul(halves.get(1)); // [B, S, d]
+            Value forBase = halves.get(0);
+            Value forSource = halves.get(1);
+            if (pairOrderSwapped != null) { // [s_i ; b_j]: the first d inputs take s_i
+                Value swapped = pairOrderSwapped.equal(g.scalar(1, DType.INT64));
+                forBase = g.where(swapped, halves.get(1), halves.get(0));
+                forSource = g.where(swapped, halves.get(0), halves.get(1));
+            }
+            Value pb = b.matmul(forBase); // [B, Tb, d]
+            Value ps = src.matmul(forSource); // [B, S, d]
             Value pairs = ps.unsqueeze(2).add(pb.unsqueeze(1)); // [B, S, Tb, d]
             Value features = g.concat(1, pairs, b.unsqueeze(1)); // [B, S+1, Tb, d]
             Value flat = features.reshape(0, -1, d); // [B, P, d], p = i * Tb + j
@@ -97,12 +119,15 @@ public final class SelectionHead {
             double[] invFreq = LlamaBuilder.inverseFrequencies(target);
             Linear kProj = Linear.fromHf(weights.get(g, K_PROJ, shapes.get(K_PROJ), dtype));
             Linear qProj = Linear.fromHf(weights.get(g, Q_PROJ, shapes.get(Q_PROJ), dtype));
-            Value k = Rotary.apply(heads(kProj.apply(flat), heads, headDim),
-                    Rotary.tables(keyPositions, invFreq, dtype)); // [B, H, P, hd]
+            Value k = Rotary.apply(heads(kProj.apply(flat), kvHeads, headDim),
+                    Rotary.tables(keyPositions, invFreq, dtype)); // [B, KV, P, hd]
             Value q = Rotary.apply(heads(qProj.apply(query.last().unsqueeze(1)), heads, headDim),
                     Rotary.tables(query.lastPosition(), invFreq, dtype)); // [B, H, 1, hd]
-            Value scores = q.mul(1.0 / Math.sqrt(headDim)).matmul(k.transposeLastTwo()) // [B, H, 1, P]
-                    .reduceMean(false, 1).squeeze(1) // [B, P]
+            // Query head h = kv * G + g reads key head kv (repeat_kv's order): group the query
+            // heads by their key head instead of repeating the keys G times.
+            Value grouped = q.reshape(0, kvHeads, heads / kvHeads, headDim); // [B, KV, G, hd]
+            Value scores = grouped.mul(1.0 / Math.sqrt(headDim)).matmul(k.transposeLastTwo()) // [B, KV, G, P]
+                    .reduceMean(false, 1, 2) // [B, P]
                     .reshape(visible.shapeTensor()); // [B, S+1, Tb]
             Value shown = visible.equal(g.scalar(1, DType.INT64));
             Value masked = g.where(shown, scores, g.scalar(lowest(dtype), dtype));
@@ -171,5 +196,24 @@ public final class SelectionHead {
         Value kept = g.where(columns.equal(bid), src, g.scalar(0, w.dtype()));
         Value self = parts.get(1).max(g.scalar(selfClamp, w.dtype()));
         return oneToMany(g.concat(1, kept, self));
+    }
+
+    /**
+     * Global argmax: over the source rows of W flattened per example (index i * T_b + j), the
+     * largest cell becomes 1 and its column's SELF 0; every other column is SELF. Ties go to the
+     * lowest flattened index, as torch.argmax over the flattened rows.
+     *
+     * @param source any value whose axis 1 is S (null when W's dims are static)
+     */
+    public static Value globalArgmax(Value w, Value source) {
+        Graph g = w.graph();
+        List<Value> parts = splitSelf(w, source);
+        Value src = parts.get(0); // [B, S, Tb]
+        Value flat = src.reshape(0, -1); // [B, S * Tb]
+        Value best = flat.argMax(1, true); // [B, 1]
+        Value chosen = Shapes.iota(flat, 1).unsqueeze(0).equal(best).cast(w.dtype())
+                .reshape(src.shapeTensor()); // one 1 per example, [B, S, Tb]
+        Value column = chosen.reduceMax(true, 1); // [B, 1, Tb]: 1 at the chosen base column
+        return g.concat(1, chosen, g.scalar(1, w.dtype()).sub(column));
     }
 }

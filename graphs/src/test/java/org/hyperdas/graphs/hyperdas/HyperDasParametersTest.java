@@ -2,12 +2,14 @@ package org.hyperdas.graphs.hyperdas;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.Graph;
+import org.hyperdas.graphs.GraphBuildException;
 import org.hyperdas.graphs.HostTensor;
 import org.hyperdas.graphs.Value;
 import org.hyperdas.graphs.llama.LlamaWeights;
@@ -38,6 +40,21 @@ class HyperDasParametersTest {
             assertTrue(!shapes.containsKey("hypernet.model.layers.2.input_layernorm.weight"), "only N = 2 layers");
             assertTrue(!shapes.containsKey("hypernet.lm_head.weight"));
         }
+    }
+
+    @Test
+    void selectionKeysHaveTheTargetsKeyValueHeads() {
+        LlamaConfig target = TinyHyperDas.target(); // 2 query heads over 1 KV head
+        HyperDasConfig config = TinyHyperDas.config(target);
+        Map<String, long[]> shapes = HyperDasParameters.shapes(target, config);
+        long hd = target.headDim();
+        assertArrayEquals(new long[] {config.selectionHeads() * hd, target.hiddenSize()},
+                shapes.get(HyperDasParameters.HYPERNET + SelectionHead.Q_PROJ));
+        assertArrayEquals(new long[] {target.numKeyValueHeads() * hd, target.hiddenSize()},
+                shapes.get(HyperDasParameters.HYPERNET + SelectionHead.K_PROJ));
+        LlamaConfig twoKv = TinyLlamas.config(2, true, false); // 4 query heads over 2 KV heads
+        HyperDasConfig three = HyperDasFixtures.config(twoKv).withSelectionHeads(3);
+        assertThrows(GraphBuildException.class, () -> three.validate(twoKv));
     }
 
     @Test

@@ -2,6 +2,7 @@ package org.hyperdas.graphs.hyperdas;
 
 import static org.hyperdas.graphs.hyperdas.TinyHyperDas.HEAD_DIM;
 import static org.hyperdas.graphs.hyperdas.TinyHyperDas.HIDDEN;
+import static org.hyperdas.graphs.hyperdas.TinyHyperDas.KV_HEADS;
 import static org.hyperdas.graphs.hyperdas.TinyHyperDas.THETA;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,6 +80,8 @@ class SelectionHeadOracleTest {
         double[] out = new double[B * (S + 1) * TB];
         int pairs = (S + 1) * TB;
         int inner = HEADS * HEAD_DIM;
+        int kvInner = KV_HEADS * HEAD_DIM;
+        int groups = HEADS / KV_HEADS;
         for (int b = 0; b < B; b++) {
             double[] base = PlainHyperDas.unitRows(PlainHyperDas.rows(feeds.get("base_states").toDoubles(), HIDDEN,
                     b * TB, TB), HIDDEN);
@@ -101,15 +104,17 @@ class SelectionHeadOracleTest {
                 }
             }
             long[] keyPositions = PlainHyperDas.cumsumPositions(visible, pairs);
-            double[] keys = PlainHyperDas.rope(NaiveLayers.linear(features, kProj, null, HIDDEN, inner), keyPositions,
-                    HEADS, HEAD_DIM, THETA);
+            double[] keys = PlainHyperDas.rope(NaiveLayers.linear(features, kProj, null, HIDDEN, kvInner),
+                    keyPositions, KV_HEADS, HEAD_DIM, THETA);
             double[] q = PlainHyperDas.rope(NaiveLayers.linear(PlainHyperDas.rows(lastStates, HIDDEN, b, 1), qProj,
                     null, HIDDEN, inner), new long[] {LAST_POSITION[b]}, HEADS, HEAD_DIM, THETA);
             double[] scores = new double[pairs];
             for (int p = 0; p < pairs; p++) {
                 double s = 0;
-                for (int e = 0; e < inner; e++) {
-                    s += q[e] * keys[p * inner + e];
+                for (int h = 0; h < HEADS; h++) { // query head h reads key head h / G (repeat_kv)
+                    for (int e = 0; e < HEAD_DIM; e++) {
+                        s += q[h * HEAD_DIM + e] * keys[p * kvInner + (h / groups) * HEAD_DIM + e];
+                    }
                 }
                 scores[p] = s / Math.sqrt(HEAD_DIM) / HEADS; // per-head dot products summed, then the head mean
             }

@@ -54,6 +54,68 @@ class SelectionHeadTest {
         assertTrue(clampDecided > 0 && sourceColumns > 0, "the random cases never exercised the clamp or a bid");
     }
 
+    @Test
+    void globalArgmaxKeepsTheLargestSourceCellOnly() throws Exception {
+        Graph g = new Graph("global_argmax");
+        // Symbolic dims: S comes from the source mask, as in the evaluation graphs.
+        Value w = g.input("w", DType.FLOAT64, Shape.of("batch", "rows", "base"));
+        Value source = g.input("source", DType.INT64, Shape.of("batch", "source"));
+        g.output("global", SelectionHead.globalArgmax(w, source));
+        HostTensor sourceMask = HostTensor.ofLongs(new long[B * S], B, S);
+        int distinctColumns = 0;
+        try (GraphRunner r = GraphRunner.open(g)) {
+            for (long seed = 1; seed <= 20; seed++) {
+                double[] weights = randomSelection(new Random(seed), seed % 2 == 0 ? 3.0 : 0.7);
+                if (seed == 1) { // an exact tie between two cells: the lower flattened index wins
+                    weights[at(0, 2, 5)] = 2.0;
+                    weights[at(0, 3, 1)] = 2.0;
+                }
+                Map<String, HostTensor> out = r.run(Map.of("w", HostTensor.ofDoubles(weights, B, S + 1, TB),
+                        "source", sourceMask));
+                double[] expected = globalArgmax(weights);
+                assertArrayEquals(expected, out.get("global").toDoubles(), 0.0, "seed " + seed);
+                if (seed == 1) {
+                    assertTrue(expected[at(0, 2, 5)] == 1 && expected[at(0, 3, 1)] == 0, "tie rule");
+                }
+                java.util.Set<Integer> columns = new java.util.HashSet<>();
+                for (int b = 0; b < B; b++) {
+                    for (int j = 0; j < TB; j++) {
+                        if (expected[at(b, S, j)] == 0) {
+                            columns.add(j);
+                        }
+                    }
+                }
+                distinctColumns = Math.max(distinctColumns, columns.size());
+            }
+        }
+        assertTrue(distinctColumns > 1, "every example chose the same base column");
+    }
+
+    /**
+     * Per example: the first maximal (i, j) over the source rows in row-major order becomes 1, its
+     * column's SELF 0; all other columns SELF.
+     */
+    static double[] globalArgmax(double[] w) {
+        double[] out = new double[w.length];
+        for (int b = 0; b < B; b++) {
+            int bi = 0;
+            int bj = 0;
+            for (int i = 0; i < S; i++) {
+                for (int j = 0; j < TB; j++) {
+                    if (w[at(b, i, j)] > w[at(b, bi, bj)]) {
+                        bi = i;
+                        bj = j;
+                    }
+                }
+            }
+            for (int j = 0; j < TB; j++) {
+                out[at(b, S, j)] = j == bj ? 0 : 1;
+            }
+            out[at(b, bi, bj)] = 1;
+        }
+        return out;
+    }
+
     /** Masked softmax over the S + 1 rows of random scores (random masks; SELF row never masked). */
     private static double[] randomSelection(Random random, double scale) {
         double[] w = new double[B * (S + 1) * TB];

@@ -68,6 +68,10 @@ public final class FeedSchema {
     public static final Feed IS_CAUSE = Feed.int64("is_cause", BATCH);
     /** HyperDAS sparsity-loss weight of the step (in the compute dtype). */
     public static final Feed SPARSITY_WEIGHT = Feed.float32("sparsity_weight");
+    /** HyperDAS mask-subspace ablation: the mask's temperature at the step (in the compute dtype). */
+    public static final Feed SUBSPACE_TEMPERATURE = Feed.float32("subspace_temperature");
+    /** HyperDAS random-order ablation: 1 when the step's pair features are [source ; base], 0 for [base ; source]. */
+    public static final Feed PAIR_ORDER_SWAPPED = Feed.int64("pair_order_swapped");
 
     // ---- language-model graphs ----
     /** Token ids of a plain Llama (the Hugging Face name). */
@@ -87,7 +91,8 @@ public final class FeedSchema {
             BASE_INTERVENTION_MASK, SOURCE_INTERVENTION_MASK, SELECTION_INPUT);
     public static final List<Feed> HYPERNETWORK_INPUTS = List.of(INSTRUCTION_IDS, INSTRUCTION_MASK);
     public static final List<Feed> LABELS = List.of(LABEL_IDS, LABEL_POSITIONS, LABEL_MASK);
-    public static final List<Feed> TRAINING_INPUTS = List.of(EXAMPLE_WEIGHTS, IS_CAUSE, SPARSITY_WEIGHT);
+    public static final List<Feed> TRAINING_INPUTS = List.of(EXAMPLE_WEIGHTS, IS_CAUSE, SPARSITY_WEIGHT,
+            SUBSPACE_TEMPERATURE, PAIR_ORDER_SWAPPED);
     public static final List<Feed> LANGUAGE_MODEL_INPUTS = List.of(INPUT_IDS, ATTENTION_MASK, TOKEN_LABELS,
             LABEL_POSITIONS, TOKEN_LABEL_MASK, EXAMPLE_WEIGHTS, NEXT_TOKEN_LABELS, NEXT_TOKEN_LABEL_MASK);
 

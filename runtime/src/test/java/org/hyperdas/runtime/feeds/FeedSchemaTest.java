@@ -19,19 +19,25 @@ class FeedSchemaTest {
             assertTrue(seen.add(f.name()), "twice: " + f.name());
             assertEquals(Optional.of(f), FeedSchema.byName(f.name()));
         }
-        assertEquals(18, seen.size());
+        assertEquals(20, seen.size());
         assertEquals(Optional.empty(), FeedSchema.byName("labels"));
         assertEquals(Optional.empty(), FeedSchema.byName("input_ids"));
     }
 
+    /** The training graphs' per-step scalars: the sparsity weight and the ablations' temperature and coin. */
+    private static final List<Feed> PER_STEP_SCALARS = List.of(FeedSchema.SPARSITY_WEIGHT,
+            FeedSchema.SUBSPACE_TEMPERATURE, FeedSchema.PAIR_ORDER_SWAPPED);
+
     @Test
     void perExampleFeedsStartWithTheBatchAxis() {
         for (Feed f : FeedSchema.pairGraphFeeds()) {
-            if (!f.equals(FeedSchema.SPARSITY_WEIGHT)) {
+            if (!PER_STEP_SCALARS.contains(f)) {
                 assertEquals(FeedSchema.BATCH, f.dims().get(0), f.toString());
             }
         }
-        assertEquals(0, FeedSchema.SPARSITY_WEIGHT.rank());
+        for (Feed f : PER_STEP_SCALARS) {
+            assertEquals(0, f.rank(), f.toString());
+        }
     }
 
     @Test

@@ -50,6 +50,7 @@ class ExportInferCliTest {
         ExportFixture.Runs runs = ExportFixture.get();
         for (String f : List.of("manifest.json", "weights.safetensors", "tokenizer.json", "target.onnx",
                 "intervened-soft.onnx", "intervened-one-to-many.onnx", "intervened-one-to-one.onnx",
+                "intervened-global-argmax.onnx",
                 "hypernetwork.onnx")) {
             assertTrue(runs.exportOut().contains("  " + f + " "), runs.exportOut());
             assertTrue(Files.isRegularFile(runs.hyperdasExport().resolve(f)), f);
@@ -85,7 +86,7 @@ class ExportInferCliTest {
     void inferPrintsBothAnswersAndTheSelectionInEveryMode() throws Exception {
         ExportFixture.Runs runs = ExportFixture.get();
         Pair p = causePair(runs.hyperdasRun().resolve("hyperdas-soft"));
-        for (String mode : List.of("soft", "one-to-many", "one-to-one")) {
+        for (String mode : List.of("soft", "one-to-many", "one-to-one", "global-argmax")) {
             ExportFixture.Result r = infer(runs.hyperdasExport(), p, "--mode", mode, "--max-new-tokens", "2");
             assertThreeParts(r);
             assertTrue(r.out().startsWith("hyperdas (" + mode + "), layer 1"), r.out());

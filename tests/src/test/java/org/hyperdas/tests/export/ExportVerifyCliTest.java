@@ -45,7 +45,8 @@ class ExportVerifyCliTest {
         ExportFixture.Runs runs = ExportFixture.get();
         int hyperdasRows = 0;
         int correct = 0;
-        for (String mode : List.of("hyperdas-soft", "hyperdas-one-to-many", "hyperdas-one-to-one")) {
+        for (String mode : List.of("hyperdas-soft", "hyperdas-one-to-many", "hyperdas-one-to-one",
+                "hyperdas-global-argmax")) {
             List<Outcome> o = PredictionFile.read(runs.hyperdasRun().resolve(mode).resolve(RunFolder.PREDICTIONS));
             hyperdasRows += o.size();
             correct += (int) o.stream().filter(Outcome::correct).count();
@@ -56,7 +57,8 @@ class ExportVerifyCliTest {
         ExportFixture.Result hd = ExportFixture.cli("export", "--run", runs.hyperdasRun().toString(), "--out",
                 dir.resolve("hyperdas").toString(), "--verify");
         assertAllIdentical(hd, hyperdasRows, "hyperdas");
-        for (String mode : List.of("hyperdas-soft", "hyperdas-one-to-many", "hyperdas-one-to-one")) {
+        for (String mode : List.of("hyperdas-soft", "hyperdas-one-to-many", "hyperdas-one-to-one",
+                "hyperdas-global-argmax")) {
             assertTrue(hd.out().contains(mode + " "), hd.out());
         }
         assertTrue(hd.out().contains("test_entity") && hd.out().contains("test_context"), hd.out());

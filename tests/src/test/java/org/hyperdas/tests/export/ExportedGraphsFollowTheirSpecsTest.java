@@ -203,6 +203,7 @@ class ExportedGraphsFollowTheirSpecsTest {
         }
         assertEquals(List.of("hyperdas/target.onnx", "hyperdas/intervened-soft.onnx",
                 "hyperdas/intervened-one-to-many.onnx", "hyperdas/intervened-one-to-one.onnx",
+                "hyperdas/intervened-global-argmax.onnx",
                 "hyperdas/hypernetwork.onnx", "mdas/target.onnx", "mdas/intervened.onnx", "patching/target.onnx",
                 "patching/intervened.onnx"), List.copyOf(checked));
     }
@@ -243,9 +244,9 @@ class ExportedGraphsFollowTheirSpecsTest {
         }
         ExportManifest h = ExportManifest.read(exports().get(0).resolve(ExportManifest.FILE));
         assertEquals("hyperdas", h.method());
-        assertEquals(List.of("soft", "one-to-many", "one-to-one"), h.modes());
+        assertEquals(List.of("soft", "one-to-many", "one-to-one", "global-argmax"), h.modes());
         assertEquals(List.of("city.Country", "city.Continent"), h.attributes());
-        assertEquals(List.of("hyperdas-one-to-many", "hyperdas-one-to-one", "hyperdas-soft"),
+        assertEquals(List.of("hyperdas-global-argmax", "hyperdas-one-to-many", "hyperdas-one-to-one", "hyperdas-soft"),
                 h.scores().keySet().stream().sorted().toList());
         assertEquals(1, h.hypernetLayers());
         ExportManifest d = ExportManifest.read(exports().get(1).resolve(ExportManifest.FILE));

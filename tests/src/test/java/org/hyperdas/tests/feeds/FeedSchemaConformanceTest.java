@@ -181,7 +181,7 @@ class FeedSchemaConformanceTest {
 
     private static HyperDasGraphs hyperDas() {
         HyperDasConfig c = HyperDasConfig.defaults(config).withLayer(LAYER).withSubspaceDim(4).withHypernetLayers(1)
-                .withSelectionHeads(2).withHouseholderIntermediate(12).withSeed(3);
+                .withSelectionHeads(4).withHouseholderIntermediate(12).withSeed(3); // a multiple of the 4 KV heads
         return new HyperDasGraphs(config, weights, c, DType.FLOAT32);
     }
 

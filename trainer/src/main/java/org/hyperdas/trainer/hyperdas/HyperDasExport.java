@@ -38,12 +38,20 @@ import org.hyperdas.runtime.safetensors.WeightStore;
 public final class HyperDasExport implements MethodExporter {
     public static final String HYPERNETWORK_FILE = "hypernetwork.onnx";
 
-    /** The mode names of the HyperDAS selection modes, as in the file names and the manifest. */
+    /**
+     * The mode names of the exportable HyperDAS selection modes, as in the file names and the
+     * manifest: every trained mode but GROUNDTRUTH, whose selection needs each pair's entity
+     * positions, which an exported graph is not given.
+     */
     public static final Map<SelectionMode, String> MODES;
 
     static {
         Map<SelectionMode, String> m = new LinkedHashMap<>();
-        HyperDasMethod.LABELS.forEach((mode, label) -> m.put(mode, label.substring(HyperDasMethod.NAME.length() + 1)));
+        HyperDasMethod.LABELS.forEach((mode, label) -> {
+            if (mode != SelectionMode.GROUNDTRUTH) {
+                m.put(mode, label.substring(HyperDasMethod.NAME.length() + 1));
+            }
+        });
         MODES = Collections.unmodifiableMap(m);
     }
 
@@ -64,7 +72,7 @@ public final class HyperDasExport implements MethodExporter {
 
     @Override
     public List<String> groupedRuns() {
-        return List.copyOf(HyperDasMethod.LABELS.values());
+        return groupedRuns(MODES);
     }
 
     @Override
@@ -118,13 +126,22 @@ public final class HyperDasExport implements MethodExporter {
     }
 
     private static SelectionMode mode(RunFolder.Run r) {
+        if (HyperDasMethod.LABELS.get(SelectionMode.GROUNDTRUTH).equals(r.method())) {
+            throw BadInputException.file(r.folder(), "a hyperdas-groundtruth run cannot be exported: its selection"
+                    + " comes from each pair's entity positions, which an exported graph is not given; export the"
+                    + " hyperdas run folder (or one of " + String.join(", ", groupedRuns(MODES)) + ") instead");
+        }
         for (Map.Entry<SelectionMode, String> e : HyperDasMethod.LABELS.entrySet()) {
             if (e.getValue().equals(r.method())) {
                 return e.getKey();
             }
         }
         throw BadInputException.field(r.folder().resolve(RunFolder.CONFIG), "method",
-                "one of " + HyperDasMethod.LABELS.values(), r.method());
+                "one of " + groupedRuns(MODES), r.method());
+    }
+
+    private static List<String> groupedRuns(Map<SelectionMode, String> modes) {
+        return modes.keySet().stream().map(HyperDasMethod.LABELS::get).toList();
     }
 
     /**

@@ -16,6 +16,7 @@ import org.hyperdas.evaluation.pairs.PairKind;
 import org.hyperdas.export.MethodExporter;
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.GraphBuildException;
+import org.hyperdas.graphs.hyperdas.Ablations;
 import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import org.hyperdas.graphs.hyperdas.HyperDasGraphs;
 import org.hyperdas.graphs.hyperdas.HyperDasParameters;
@@ -38,9 +39,9 @@ import org.hyperdas.trainer.plan.PlanReport;
 
 /**
  * {@code hyperdas}: ONE hypernetwork trained over every target attribute of the run (cause and
- * isolate pairs mixed, loss weights 3.5 / 0.5), then scored in the three selection modes, each
- * written as its own run: {@code hyperdas-soft}, {@code hyperdas-one-to-many},
- * {@code hyperdas-one-to-one}.
+ * isolate pairs mixed, loss weights 3.5 / 0.5), then scored in five selection modes, each
+ * written as its own run ({@link #LABELS}): {@code hyperdas-soft}, {@code hyperdas-one-to-many},
+ * {@code hyperdas-one-to-one}, {@code hyperdas-global-argmax} and {@code hyperdas-groundtruth}.
  *
  * <p>Training (HYPERDAS.md "Training"): one training model and one {@link TrainStep} for the whole
  * run, driven by {@link TrainLoop} with {@link HyperDasTask} (batches, cosine schedule, sparsity
@@ -65,6 +66,8 @@ public final class HyperDasMethod implements InterventionMethod {
         m.put(SelectionMode.SOFT, "hyperdas-soft");
         m.put(SelectionMode.ONE_TO_MANY, "hyperdas-one-to-many");
         m.put(SelectionMode.ONE_TO_ONE, "hyperdas-one-to-one");
+        m.put(SelectionMode.GLOBAL_ARGMAX, "hyperdas-global-argmax");
+        m.put(SelectionMode.GROUNDTRUTH, "hyperdas-groundtruth");
         LABELS = java.util.Collections.unmodifiableMap(m);
     }
 
@@ -112,17 +115,33 @@ public final class HyperDasMethod implements InterventionMethod {
     public static final String CHECKPOINT = "checkpoint.safetensors";
 
     private final Settings settings;
+    private final Ablations ablations;
 
     public HyperDasMethod() {
         this(Settings.defaults());
     }
 
     public HyperDasMethod(Settings settings) {
+        this(settings, Ablations.NONE);
+    }
+
+    /** With the paper's ablations ({@link Ablations#NONE}: the full model). */
+    public HyperDasMethod(Settings settings, Ablations ablations) {
         this.settings = settings;
+        this.ablations = ablations;
     }
 
     public Settings settings() {
         return settings;
+    }
+
+    public Ablations ablations() {
+        return ablations;
+    }
+
+    /** This method with {@code a} as its ablations. */
+    public HyperDasMethod withAblations(Ablations a) {
+        return new HyperDasMethod(settings, a);
     }
 
     @Override
@@ -133,7 +152,7 @@ public final class HyperDasMethod implements InterventionMethod {
     @Override
     public String description() {
         return "HyperDAS: one hypernetwork for every attribute picks token positions and builds the subspace;"
-                + " scored with soft, one-to-many and one-to-one selection";
+                + " scored with soft, one-to-many, one-to-one, global-argmax and ground-truth selection";
     }
 
     @Override
@@ -159,7 +178,7 @@ public final class HyperDasMethod implements InterventionMethod {
                 o.evalBatchSize() != null ? o.evalBatchSize() : base.evalBatchSize(),
                 o.lr() != null ? o.lr() : d.hypernetLr(), o.warmupSteps() != null ? o.warmupSteps() : 0, o.seed());
         return new Configured(new HyperDasMethod(new Settings(o.hypernetLayers(), o.epochs(), o.rotationLr(),
-                o.warmupSteps(), o.sparsity(), o.lossWeights())), options);
+                o.warmupSteps(), o.sparsity(), o.lossWeights()), ablations), options);
     }
 
     @Override
@@ -186,7 +205,8 @@ public final class HyperDasMethod implements InterventionMethod {
         HyperDasConfig d = TargetDefaults.hyperdas(target.config());
         try {
             HyperDasConfig c = d.withLayer(o.layer()).withSubspaceDim(o.k()).withSeed(o.seed())
-                    .withLearningRates(o.lr(), settings.rotationLr() != null ? settings.rotationLr() : d.rotationLr());
+                    .withLearningRates(o.lr(), settings.rotationLr() != null ? settings.rotationLr() : d.rotationLr())
+                    .withAblations(ablations);
             if (settings.hypernetLayers() != null) {
                 c = c.withHypernetLayers(settings.hypernetLayers());
             }
@@ -323,6 +343,9 @@ public final class HyperDasMethod implements InterventionMethod {
         meta.put("hypernet_layers", Integer.toString(config.hypernetLayers()));
         meta.put("batch_size", Integer.toString(plan.batchSize()));
         meta.put("train_pairs", Integer.toString(task.pool().size()));
+        if (!config.ablations().isNone()) {
+            meta.put("ablations", String.join(",", config.ablations().names()));
+        }
         return meta;
     }
 
@@ -355,6 +378,7 @@ public final class HyperDasMethod implements InterventionMethod {
         h.put("weight_decay_hypernet", config.hypernetWeightDecay());
         h.put("clip_norm", config.clipNorm());
         h.put("batch_size", plan.batchSize());
+        h.put("ablations", config.ablations().names());
         d.put("hyperdas", h);
         return d;
     }

@@ -11,6 +11,7 @@ import org.hyperdas.evaluation.batch.Batcher;
 import org.hyperdas.evaluation.batch.PairBatch;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.pairs.PairKind;
+import org.hyperdas.graphs.hyperdas.Ablations;
 import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import org.hyperdas.graphs.hyperdas.HyperDasGraphs;
 import org.hyperdas.graphs.optim.LrSchedule;
@@ -45,6 +46,9 @@ final class HyperDasTask implements TrainTask, AutoCloseable {
     private final HyperDasTrained trained;
     private final FloatBuffer sparsity = Tensors.floats(1);
     private final OnnxTensor sparsityTensor;
+    /** The ablations' per-step scalars: the mask temperature and the pair-order coin. */
+    private final FloatBuffer temperature = Tensors.floats(1);
+    private final OnnxTensor temperatureTensor;
     private int[] order;
     private long orderEpoch = -1;
 
@@ -65,6 +69,7 @@ final class HyperDasTask implements TrainTask, AutoCloseable {
         this.schedule = training.reference() ? LrSchedule.constant(warmup) : LrSchedule.cosine(warmup, total);
         this.monitorBatch = batcher.batch(monitor);
         this.sparsityTensor = Tensors.tensor(sparsity);
+        this.temperatureTensor = Tensors.tensor(temperature);
     }
 
     /**
@@ -159,6 +164,26 @@ final class HyperDasTask implements TrainTask, AutoCloseable {
         sparsity.put(0, (float) training.sparsityWeight(s, total));
         feeds.putAll(HyperDasMethod.feeds(batch, true, created));
         feeds.put(FeedSchema.SPARSITY_WEIGHT.name(), sparsityTensor);
+        feedAblations(s, feeds, created);
+    }
+
+    /**
+     * The mask subspace's temperature of step s (linear from the start to the end value over the
+     * run) and the random order's coin of step s (seeded by the run's seed and s alone, so a
+     * resumed run flips the same coins).
+     */
+    private void feedAblations(long s, Map<String, OnnxTensor> feeds, List<OnnxTensor> created) throws OrtException {
+        Ablations a = config.ablations();
+        if (a.subspace() == Ablations.Subspace.MASK) {
+            temperature.put(0, (float) Ablations.temperature(s, total));
+            feeds.put(FeedSchema.SUBSPACE_TEMPERATURE.name(), temperatureTensor);
+        }
+        if (a.randomOrder()) {
+            long coinValue = new SplittableRandom(seed * 0xBF58476D1CE4E5B9L + s).nextInt(2);
+            OnnxTensor coin = Tensors.tensor(Tensors.longsOf(coinValue));
+            created.add(coin);
+            feeds.put(FeedSchema.PAIR_ORDER_SWAPPED.name(), coin);
+        }
     }
 
     @Override
@@ -183,5 +208,6 @@ final class HyperDasTask implements TrainTask, AutoCloseable {
     @Override
     public void close() {
         sparsityTensor.close();
+        temperatureTensor.close();
     }
 }

@@ -19,6 +19,7 @@ import org.hyperdas.evaluation.scoring.Outcome;
 import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import org.hyperdas.graphs.hyperdas.HyperDasGraphs;
 import org.hyperdas.graphs.hyperdas.SelectionMode;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.ort.Tensors;
 import org.hyperdas.runtime.safetensors.SafetensorsWriter;
 import org.hyperdas.runtime.train.TrainStep;
@@ -69,7 +70,8 @@ public final class HyperDasTrained implements TrainedIntervention {
     }
 
     OrtSession session(SelectionMode mode) throws OrtException {
-        OrtSession s = sessions.get(mode);
+        SelectionMode graphMode = mode.graphMode();
+        OrtSession s = sessions.get(graphMode);
         if (s == null && !monitorDuringTraining) {
             // Large target: each session holds its own float32 copy of the target; keep one open.
             for (OrtSession open : sessions.values()) {
@@ -78,10 +80,26 @@ public final class HyperDasTrained implements TrainedIntervention {
             sessions.clear();
         }
         if (s == null) {
-            s = target.session(graphs.evaluation(mode));
-            sessions.put(mode, s);
+            s = target.session(graphs.evaluation(graphMode));
+            sessions.put(graphMode, s);
         }
         return s;
+    }
+
+    /** The batch's feeds in {@code mode}: the inputs, the parameters and, for GROUNDTRUTH, its selection. */
+    private Map<String, OnnxTensor> evaluationFeeds(SelectionMode mode, PairBatch batch, List<OnnxTensor> created)
+            throws OrtException {
+        Map<String, OnnxTensor> f = HyperDasMethod.feeds(batch, false, created);
+        f.putAll(parameterTensors);
+        if (mode == SelectionMode.GROUNDTRUTH) {
+            OnnxTensor w = Tensors.tensor(Tensors.floatsOf(GroundTruthSelection.of(batch)),
+                    GroundTruthSelection.shape(batch));
+            created.add(w);
+            f.put(FeedSchema.SELECTION_INPUT.name(), w);
+            // The GIVEN graph has no selection head: feed only the inputs it declares.
+            f.keySet().retainAll(session(mode).getInputNames());
+        }
+        return f;
     }
 
     /**
@@ -191,9 +209,7 @@ public final class HyperDasTrained implements TrainedIntervention {
             List<OnnxTensor> created = new ArrayList<>();
             Out res;
             try {
-                Map<String, OnnxTensor> f = HyperDasMethod.feeds(batch, false, created);
-                f.putAll(parameterTensors);
-                res = run(session, f, batch.size());
+                res = run(session, evaluationFeeds(mode, batch, created), batch.size());
             } finally {
                 created.forEach(OnnxTensor::close);
             }
@@ -227,9 +243,7 @@ public final class HyperDasTrained implements TrainedIntervention {
         Out res;
         List<OnnxTensor> created = new ArrayList<>();
         try {
-            Map<String, OnnxTensor> f = HyperDasMethod.feeds(batch, false, created);
-            f.putAll(parameterTensors);
-            res = run(session(mode), f, chosen.size(), true);
+            res = run(session(mode), evaluationFeeds(mode, batch, created), chosen.size(), true);
         } finally {
             created.forEach(OnnxTensor::close);
         }
