@@ -91,7 +91,8 @@ class PerTypeRunsTest {
                 assertEquals(1, config.get("targets").size(), type);
                 assertTrue(config.get("targets").has(type));
             }
-            assertEquals(List.of("hyperdas-soft", "hyperdas-one-to-many", "hyperdas-one-to-one"),
+            assertEquals(List.of("hyperdas-soft", "hyperdas-one-to-many", "hyperdas-one-to-one",
+                    "hyperdas-global-argmax", "hyperdas-groundtruth"),
                     runs.stream().map(r -> r.scores().method()).toList());
             int expected = experiment.eval().size();
             for (Experiment.Run r : runs) {
