@@ -1,10 +1,13 @@
 package org.hyperdas.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.hyperdas.evaluation.pairs.PairMix;
 import org.hyperdas.evaluation.pairs.PairOptions;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.trainer.PairSource;
+import org.hyperdas.trainer.knowledge.KnowledgeReport;
 import picocli.CommandLine.Option;
 
 /** Where the pairs come from and which to use, shared by train and sweep. */
@@ -37,17 +40,55 @@ final class DataOptions {
                     + PairOptions.DEFAULT_EVAL_PER_KIND + ").")
     Integer evalPerKind;
 
+    @Option(names = "--pairs", paramLabel = "MIX",
+            description = "How pairs are drawn when building them: reference (the HyperDAS authors' data: uniform"
+                    + " entities, source prompts from templates of any attribute or Wikipedia passages, isolate pairs"
+                    + " balanced over the asked attribute) or balanced (distinct bases, label-balanced sources,"
+                    + " templates only). Default: reference with --ravel and a --model that is not a knowledge"
+                    + " model; balanced otherwise (the knowledge model's word-level tokenizer cannot read"
+                    + " Wikipedia text).")
+    String pairs;
+
     @Option(names = "--no-knowledge-filter",
             description = "Score every pair, not only those the model answers correctly without intervention.")
     boolean noKnowledgeFilter;
 
-    PairSource source(long seed) {
+    /**
+     * The pair source of a run on {@code modelFolder}.
+     *
+     * @param givenModel whether the user named the model (--model) rather than taking the cached
+     *     knowledge model
+     */
+    PairSource source(long seed, Path modelFolder, boolean givenModel) {
         nonNegative("--train-per-kind", trainPerKind);
         nonNegative("--eval-per-kind", evalPerKind);
         PairOptions o = PairOptions.defaults(seed);
         o = o.withLimits(trainPerKind != null ? trainPerKind : o.trainPerKind(),
                 evalPerKind != null ? evalPerKind : o.evalPerKind());
-        return new PairSource(data, ravel, entityTypes, attributes, o);
+        return new PairSource(data, ravel, entityTypes, attributes, o.withMix(mix(ravel, modelFolder, givenModel)));
+    }
+
+    PairSource source(long seed) {
+        return source(seed, null, false);
+    }
+
+    /** --pairs, or its default: reference for a RAVEL release and a model that is not a knowledge model. */
+    PairMix mix(Path ravelDir, Path modelFolder, boolean givenModel) {
+        if (pairs != null) {
+            return PairMix.parse("--pairs", pairs);
+        }
+        return defaultMix(ravelDir, modelFolder, givenModel);
+    }
+
+    /**
+     * Reference pairs need a tokenizer that reads Wikipedia text, so they are the default only for a
+     * RAVEL release folder and a user-given model without a knowledge report (knowledge.json, which
+     * every knowledge model has); the knowledge model and the embedded subset keep the balanced mix.
+     */
+    static PairMix defaultMix(Path ravelDir, Path modelFolder, boolean givenModel) {
+        boolean knowledgeModel = !givenModel || modelFolder == null
+                || Files.isRegularFile(modelFolder.resolve(KnowledgeReport.FILE));
+        return ravelDir != null && !knowledgeModel ? PairMix.REFERENCE : PairMix.BALANCED;
     }
 
     static void nonNegative(String option, Integer value) {

@@ -135,6 +135,9 @@ final class TrainCommand implements Callable<Integer> {
     DataOptions data;
 
     @Mixin
+    ProtocolOptions protocol;
+
+    @Mixin
     MethodFlags flags;
 
     @Spec
@@ -168,7 +171,8 @@ final class TrainCommand implements Callable<Integer> {
         });
         try {
             Future<List<Experiment.Run>> baselines = pool.submit(() -> {
-                try (TargetModel second = TargetModel.open(folder, baselineEngine)) {
+                try (TargetModel second = TargetModel.open(folder, baselineEngine, protocol.visibility(),
+                        protocol.labelTokens())) {
                     return runBaselines(experiment.withTarget(second), baselineNames, baselineOverrides, baselineLog);
                 }
             });
@@ -294,9 +298,10 @@ final class TrainCommand implements Callable<Integer> {
         if (parallel) {
             engine = engine.withIntraOpThreads(cores - cores / 2);
         }
-        try (TargetModel model = TargetModel.open(folder, engine)) {
+        try (TargetModel model = TargetModel.open(folder, engine, protocol.visibility(), protocol.labelTokens())) {
             InterventionMethod.Configured main = m.configure(model, overrides);
-            Experiment.Setup setup = new Experiment.Setup(data.source(flags.seed), evalSplits,
+            Experiment.Setup setup = new Experiment.Setup(data.source(flags.seed, folder, target.model != null),
+                    evalSplits,
                     !data.noKnowledgeFilter, main.options().evalBatchSize());
             Experiment experiment = Experiment.prepare(model, setup, System.err);
             MethodOverrides companion = overrides.forCompanion(main.options());

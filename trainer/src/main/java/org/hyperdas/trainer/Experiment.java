@@ -78,6 +78,8 @@ public final class Experiment {
                         + " (is it the knowledge model? --no-knowledge-filter scores every pair anyway)");
             }
         }
+        log.printf("pairs used: %s; %s mix, scored on %s, masks: %s%n", all.causeShares(),
+                setup.source().pairOptions().mix(), target.labelTokens().phrase(), target.visibility().describe());
         PairSet train = new PairSet(all.split(PairSplit.TRAIN.label()));
         List<Pair> evalPairs = new ArrayList<>();
         for (PairSplit s : setup.evalSplits()) {
@@ -214,6 +216,9 @@ public final class Experiment {
         c.put("optimizer", learns ? method.optimizer() : null);
         c.put("seed", o.seed());
         c.put("data", setup.source().describe());
+        c.put("pair_mix", setup.source().pairOptions().mix().label());
+        c.put("label_tokens", target.labelTokens().toString());
+        c.put("mask_visibility", target.visibility().describe());
         c.put("entity_types", new ArrayList<>(eval.targets().keySet()));
         c.put("targets", train.targets());
         c.put("eval_splits", setup.evalSplits().stream().map(PairSplit::label).toList());
