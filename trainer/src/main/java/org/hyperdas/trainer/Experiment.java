@@ -9,6 +9,7 @@ import java.util.Map;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.pairs.PairKind;
 import org.hyperdas.evaluation.pairs.PairSplit;
+import org.hyperdas.evaluation.scoring.RunProtocol;
 import org.hyperdas.evaluation.scoring.Outcome;
 import org.hyperdas.evaluation.scoring.RunFolder;
 import org.hyperdas.evaluation.scoring.Scorer;
@@ -217,8 +218,7 @@ public final class Experiment {
         c.put("seed", o.seed());
         c.put("data", setup.source().describe());
         c.put("pair_mix", setup.source().pairOptions().mix().label());
-        c.put("label_tokens", target.labelTokens().toString());
-        c.put("mask_visibility", target.visibility().describe());
+        new RunProtocol(target.labelTokens(), target.visibility()).putInto(c);
         c.put("entity_types", new ArrayList<>(eval.targets().keySet()));
         c.put("targets", train.targets());
         c.put("eval_splits", setup.evalSplits().stream().map(PairSplit::label).toList());
