@@ -72,7 +72,10 @@ final class DataOptions {
         return source(seed, null, false);
     }
 
-    /** --pairs, or its default: reference for a RAVEL release and a model that is not a knowledge model. */
+    /**
+     * --pairs, or its default: reference for a RAVEL release and a model that is not a knowledge
+     * model (refuses a bad --pairs with exit 2).
+     */
     PairMix mix(Path ravelDir, Path modelFolder, boolean givenModel) {
         if (pairs != null) {
             return PairMix.parse("--pairs", pairs);

@@ -284,6 +284,8 @@ final class TrainCommand implements Callable<Integer> {
             }, this::call, spec.commandLine().getOut());
         }
         List<PairSplit> evalSplits = parseSplits(splits);
+        protocol.labelTokens(); // refuses a bad --label-tokens before any model is loaded or trained
+        data.mix(null, null, false);
         List<String> baselineNames = baselineMethods(m);
         MethodOverrides overrides = flags.overrides(layer, hypernetLayers, epochs, rotationLr, sparsity, lossWeights);
         checkOptionsApply(m, baselineNames, overrides);

@@ -42,11 +42,11 @@ public record PairSource(Path dataDir, Path ravelDir, List<String> entityTypes, 
         return new PairSource(null, null, List.of(), List.of(), PairOptions.defaults(seed));
     }
 
-    /** One line for config files and logs. */
+    /** One line for config files and logs; pairs built in memory name their mix. */
     public String describe() {
         String from = dataDir != null ? "pair files " + dataDir.toAbsolutePath().normalize()
                 : ravelDir != null ? "RAVEL " + ravelDir.toAbsolutePath().normalize() : "embedded RAVEL subset";
-        return from;
+        return dataDir != null ? from : from + ", " + pairOptions.mix().label() + " pairs";
     }
 
     /** Entity types available from the source. */

@@ -47,7 +47,7 @@ public final class IntervalLeaderboardWriter {
     public static String markdown(IntervalLeaderboard board) {
         StringBuilder sb = new StringBuilder("# RAVEL leaderboard with 95% intervals\n\n");
         sb.append("C = Cause, I = Isolate, D = Disentangle = (C + I) / 2, in %: estimate [95% interval]; an example"
-                + " counts when ").append(Leaderboard.scoringRule(board.runs())).append(" (teacher forced) is right. The ")
+                + " is right (teacher forced) counting ").append(Leaderboard.scoringRule(board.runs())).append(". The ")
                 .append(Leaderboard.PAPER_TEST_SPLIT).append(" table matches the HyperDAS paper's test set (unseen"
                         + " templates, seen entities).\n");
         for (IntervalLeaderboard.Section s : board.sections()) {

@@ -23,8 +23,8 @@ public final class LeaderboardWriter {
 
     /** The header line: what C, I and D measure, under the board's scoring rule. */
     static String legend(Leaderboard board) {
-        return "C = Cause, I = Isolate, D = Disentangle = (C + I) / 2: % of examples for which "
-                + board.scoringRule() + " (teacher forced) " + "is right after the intervention. An entity type's"
+        return "C = Cause, I = Isolate, D = Disentangle = (C + I) / 2: % of examples answered right after the"
+                + " intervention (teacher forced), counting " + board.scoringRule() + ". An entity type's"
                 + " score is the mean over its attributes; Average is the mean over the entity types. The "
                 + Leaderboard.PAPER_TEST_SPLIT + " table matches the HyperDAS paper's test set (unseen templates,"
                 + " seen entities).";

@@ -119,7 +119,8 @@ class LeaderboardTest {
         Leaderboard all = Leaderboard.fromFolders(List.of(runScoredOn(dir.resolve("a"), "das", "all"),
                 runScoredOn(dir.resolve("a"), "mdas", "all")));
         String md = LeaderboardWriter.markdown(all);
-        assertTrue(md.contains("% of examples for which every label token (teacher forced) is right"), md);
+        assertTrue(md.contains("% of examples answered right after the intervention (teacher forced), counting every"
+                + " label token."), md);
         assertTrue(md.contains("The test_context table matches the HyperDAS paper's test set"), md);
         assertTrue(md.contains("(model m, layer 1, k -, label tokens all)"), md);
         String html = LeaderboardWriter.html(all);
