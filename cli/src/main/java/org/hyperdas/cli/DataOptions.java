@@ -1,13 +1,11 @@
 package org.hyperdas.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.hyperdas.evaluation.pairs.PairMix;
 import org.hyperdas.evaluation.pairs.PairOptions;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.trainer.PairSource;
-import org.hyperdas.trainer.knowledge.KnowledgeReport;
 import picocli.CommandLine.Option;
 
 /** Where the pairs come from and which to use, shared by train and sweep. */
@@ -80,19 +78,9 @@ final class DataOptions {
         if (pairs != null) {
             return PairMix.parse("--pairs", pairs);
         }
-        return defaultMix(ravelDir, modelFolder, givenModel);
+        return PairSource.defaultMix(ravelDir, givenModel ? modelFolder : null);
     }
 
-    /**
-     * Reference pairs need a tokenizer that reads Wikipedia text, so they are the default only for a
-     * RAVEL release folder and a user-given model without a knowledge report (knowledge.json, which
-     * every knowledge model has); the knowledge model and the embedded subset keep the balanced mix.
-     */
-    static PairMix defaultMix(Path ravelDir, Path modelFolder, boolean givenModel) {
-        boolean knowledgeModel = !givenModel || modelFolder == null
-                || Files.isRegularFile(modelFolder.resolve(KnowledgeReport.FILE));
-        return ravelDir != null && !knowledgeModel ? PairMix.REFERENCE : PairMix.BALANCED;
-    }
 
     static void nonNegative(String option, Integer value) {
         if (value != null && value < 0) {
