@@ -141,9 +141,12 @@ public final class PairBuilder {
             throw new BadInputException(dataset.entityType() + ": attribute '" + attribute
                     + "': expected one of the attributes with values " + dataset.attributesWithValues());
         }
-        if (options.mix() == PairMix.REFERENCE) {
-            return ReferencePairs.build(dataset, options, split, attribute, kind);
-        }
+        return options.mix() == PairMix.REFERENCE ? ReferencePairs.build(dataset, options, split, attribute, kind)
+                : buildBalanced(split, attribute, kind);
+    }
+
+    /** The {@link PairMix#BALANCED} draw of one chunk (see the class comment). */
+    private Chunk buildBalanced(PairSplit split, String attribute, PairKind kind) {
         List<Entity> entities = dataset.entities(split.entitySplit());
         List<Template> sourceTemplates = dataset.templates(split.templateSplit());
 
