@@ -25,8 +25,9 @@ import org.hyperdas.runtime.hf.HfTokenizer;
  * first full-prompt token that differs from it when the entity merges with what follows.
  *
  * <p>Intervention masks (what the hypernetwork may read and the selection may pick): by default
- * BOS .. the last entity token of each prompt, wherever the entity sits (a Wikipedia passage names
- * it mid-text: the mask stops at the mention, the rest of the passage stays hidden). With
+ * BOS .. the last token of the entity's last mention in each prompt, wherever it sits (a Wikipedia
+ * passage names it mid-text, sometimes twice: the mask stops at the last mention, as the reference's
+ * does, and the rest of the passage stays hidden). With
  * {@link MaskVisibility} suffix visibility on, the whole base prompt (not its label tokens) or the
  * whole source prompt.
  *

@@ -20,6 +20,22 @@ class MaskVisibilityTest {
             "On 7 April 1955, after the merger of %s's cross-town rival, the club moved to a new ground", "Lima",
             "Paris ; Lima - Country", "France", "Peru", "Peru", true);
 
+    /** A passage naming its entity again after the slot: the mask runs to the later mention, as the reference's does. */
+    @Test
+    void theMaskRunsToTheEntitysLastMention() {
+        Pair twice = new Pair("city", "Country", "Country", "wikipedia", PairKind.CAUSE, "train",
+                "%s is a city situated in the country of", "Paris",
+                "The port of %s grew fast; by 1900 Lima had a tram line and a university", "Lima",
+                "Paris ; Lima - Country", "France", "Peru", "Peru", true);
+        assertEquals("The port of Lima grew fast; by 1900 Lima", twice.sourcePrefix());
+        try (HfTokenizer tok = HfTokenizer.open(SharedData.require("tokenizers/llama3/tokenizer.json"))) {
+            PairBatch b = new Batcher(tok).batch(List.of(twice));
+            int src = PairBatch.length(b.sourceInterventionMask(), 0);
+            assertEquals("The port of Lima grew fast; by 1900 Lima", decode(tok, b, b.sourceIds(), 0, src));
+            assertEquals(src - 1, b.sourceEntityLast().get(0));
+        }
+    }
+
     private static String decode(HfTokenizer tok, PairBatch b, LongTensor ids, int row, int n) {
         return tok.decode(ids.row(row, n), true);
     }

@@ -45,7 +45,12 @@ class LabelSpaceKnowledgeTokensTest {
             }
         }
         int changed = 0;
+        int laterMention = 0;
         for (Pair p : pairs) {
+            laterMention += p.basePrefix().equals(org.hyperdas.evaluation.ravel.Template.prefixThroughEntity(
+                    p.baseTemplate(), p.baseEntity())) && p.sourcePrefix().equals(
+                    org.hyperdas.evaluation.ravel.Template.prefixThroughEntity(p.sourceTemplate(), p.sourceEntity()))
+                    ? 0 : 1;
             String prompt = p.basePrompt();
             List<String> before = labelPieces(prompt, prompt + " " + p.expectedLabel());
             List<String> after = labelPieces(prompt, Batcher.teacherForcedText(p));
@@ -63,5 +68,7 @@ class LabelSpaceKnowledgeTokensTest {
         System.out.printf("embedded pairs (seed 0, default limits): %d of %d change their label tokens%n", changed,
                 pairs.size());
         assertTrue(changed > 0 && changed < pairs.size());
+        // No embedded prompt names its entity again after the slot: masks are as they were.
+        assertEquals(0, laterMention);
     }
 }
