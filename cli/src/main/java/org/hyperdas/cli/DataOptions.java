@@ -81,7 +81,6 @@ final class DataOptions {
         return PairSource.defaultMix(ravelDir, givenModel ? modelFolder : null);
     }
 
-
     static void nonNegative(String option, Integer value) {
         if (value != null && value < 0) {
             throw new BadInputException(option + ": expected a whole number >= 0, found " + value);
