@@ -3,6 +3,7 @@ package org.hyperdas.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.hyperdas.evaluation.pairs.PairMix;
 import org.hyperdas.evaluation.pairs.PairOptions;
 import org.hyperdas.evaluation.ravel.PrepareData;
 import org.hyperdas.runtime.io.OutputKind;
@@ -53,6 +54,13 @@ final class DataCommand implements Runnable {
                 description = "Test pairs per attribute, kind and test split.")
         Integer evalPerKind;
 
+        @Option(names = "--pairs", paramLabel = "MIX", defaultValue = "balanced",
+                description = "How pairs are drawn: reference (the HyperDAS authors' data: uniform entities, source"
+                        + " prompts from templates of any attribute or Wikipedia passages, isolate pairs balanced over"
+                        + " the asked attribute) or balanced (distinct bases, label-balanced sources, templates only;"
+                        + " what the knowledge model reads). Default: ${DEFAULT-VALUE}.")
+        String pairs;
+
         @Mixin
         OutputOptions output;
 
@@ -64,7 +72,7 @@ final class DataCommand implements Runnable {
             DataOptions.nonNegative("--train-per-kind", trainPerKind);
             DataOptions.nonNegative("--eval-per-kind", evalPerKind);
             output.claim(out, OutputKind.DATA);
-            PairOptions options = PairOptions.defaults(seed);
+            PairOptions options = PairOptions.defaults(seed).withMix(PairMix.parse("--pairs", pairs));
             options = options.withLimits(trainPerKind != null ? trainPerKind : options.trainPerKind(),
                     evalPerKind != null ? evalPerKind : options.evalPerKind());
             PrepareData.Result r = PrepareData.run(ravel, out, entityTypes, options, System.err);

@@ -2,6 +2,7 @@ package org.hyperdas.cli;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.hyperdas.evaluation.pairs.PairMix;
 import org.hyperdas.evaluation.pairs.PairOptions;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.trainer.PairSource;
@@ -37,17 +38,47 @@ final class DataOptions {
                     + PairOptions.DEFAULT_EVAL_PER_KIND + ").")
     Integer evalPerKind;
 
+    @Option(names = "--pairs", paramLabel = "MIX",
+            description = "How pairs are drawn when building them: reference (the HyperDAS authors' data: uniform"
+                    + " entities, source prompts from templates of any attribute or Wikipedia passages, isolate pairs"
+                    + " balanced over the asked attribute) or balanced (distinct bases, label-balanced sources,"
+                    + " templates only). Default: reference with --ravel and a --model that is not a knowledge"
+                    + " model; balanced otherwise (the knowledge model's word-level tokenizer cannot read"
+                    + " Wikipedia text).")
+    String pairs;
+
     @Option(names = "--no-knowledge-filter",
             description = "Score every pair, not only those the model answers correctly without intervention.")
     boolean noKnowledgeFilter;
 
-    PairSource source(long seed) {
+    /**
+     * The pair source of a run on {@code modelFolder}.
+     *
+     * @param givenModel whether the user named the model (--model) rather than taking the cached
+     *     knowledge model
+     */
+    PairSource source(long seed, Path modelFolder, boolean givenModel) {
         nonNegative("--train-per-kind", trainPerKind);
         nonNegative("--eval-per-kind", evalPerKind);
         PairOptions o = PairOptions.defaults(seed);
         o = o.withLimits(trainPerKind != null ? trainPerKind : o.trainPerKind(),
                 evalPerKind != null ? evalPerKind : o.evalPerKind());
-        return new PairSource(data, ravel, entityTypes, attributes, o);
+        return new PairSource(data, ravel, entityTypes, attributes, o.withMix(mix(ravel, modelFolder, givenModel)));
+    }
+
+    PairSource source(long seed) {
+        return source(seed, null, false);
+    }
+
+    /**
+     * --pairs, or its default: reference for a RAVEL release and a model that is not a knowledge
+     * model (refuses a bad --pairs with exit 2).
+     */
+    PairMix mix(Path ravelDir, Path modelFolder, boolean givenModel) {
+        if (pairs != null) {
+            return PairMix.parse("--pairs", pairs);
+        }
+        return PairSource.defaultMix(ravelDir, givenModel ? modelFolder : null);
     }
 
     static void nonNegative(String option, Integer value) {

@@ -173,6 +173,9 @@ final class TrainCommand implements Callable<Integer> {
     DataOptions data;
 
     @Mixin
+    ProtocolOptions protocol;
+
+    @Mixin
     MethodFlags flags;
 
     @Spec
@@ -206,7 +209,8 @@ final class TrainCommand implements Callable<Integer> {
         });
         try {
             Future<List<Experiment.Run>> baselines = pool.submit(() -> {
-                try (TargetModel second = TargetModel.open(folder, baselineEngine)) {
+                try (TargetModel second = TargetModel.open(folder, baselineEngine, protocol.visibility(),
+                        protocol.labelTokens())) {
                     return runBaselines(experiment.withTarget(second), baselineNames, baselineOverrides, baselineLog);
                 }
             });
@@ -340,6 +344,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         List<PairSplit> evalSplits = parseSplits(splits);
         Ablations ablations = ablations(m);
+        protocol.labelTokens(); // refuses a bad --label-tokens before any model is loaded or trained
+        data.mix(null, null, false);
         List<String> baselineNames = baselineMethods(m);
         boolean perType = AutoLayer.perTypeScope(scope, m, spec.commandLine().getParseResult().hasMatchedOption("--scope"));
         Integer fixedLayer = AutoLayer.parse(layer);
@@ -356,20 +362,21 @@ final class TrainCommand implements Callable<Integer> {
         if (parallel) {
             engine = engine.withIntraOpThreads(cores - cores / 2);
         }
-        try (TargetModel model = TargetModel.open(folder, engine)) {
+        try (TargetModel model = TargetModel.open(folder, engine, protocol.visibility(), protocol.labelTokens())) {
             System.err.println(TargetDefaults.describe(model.config()));
             InterventionMethod.Configured main = m.configure(model, overrides);
-            if (!ablations.isNone()) {
-                main = new InterventionMethod.Configured(((HyperDasMethod) main.method()).withAblations(ablations),
-                        main.options());
-            }
-            Experiment.Setup setup = new Experiment.Setup(data.source(flags.seed), evalSplits,
+            Experiment.Setup setup = new Experiment.Setup(data.source(flags.seed, folder, target.model != null),
+                    evalSplits,
                     !data.noKnowledgeFilter, main.options().evalBatchSize());
             Experiment experiment = Experiment.prepare(model, setup, System.err);
             if (fixedLayer == null && AutoLayer.auto(layer, m, model.config())) {
                 int chosen = AutoLayer.choose(experiment, flags.seed, resume, out);
                 overrides = flags.overrides(chosen, hypernetLayers, epochs, rotationLr, sparsity, lossWeights);
                 main = m.configure(model, overrides);
+            }
+            if (!ablations.isNone()) {
+                main = new InterventionMethod.Configured(((HyperDasMethod) main.method()).withAblations(ablations),
+                        main.options());
             }
             MethodOverrides companion = overrides.forCompanion(main.options());
             List<Experiment.Run> runs = new ArrayList<>();

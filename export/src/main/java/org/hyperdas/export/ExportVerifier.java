@@ -14,14 +14,16 @@ import java.util.Locale;
 import java.util.Map;
 import org.hyperdas.evaluation.arrow.PredictionFile;
 import org.hyperdas.evaluation.batch.Batcher;
+import org.hyperdas.evaluation.batch.MaskVisibility;
 import org.hyperdas.evaluation.batch.PairBatch;
 import org.hyperdas.evaluation.pairs.Pair;
+import org.hyperdas.evaluation.scoring.LabelTokens;
 import org.hyperdas.evaluation.scoring.Outcome;
+import org.hyperdas.evaluation.scoring.RunProtocol;
 import org.hyperdas.evaluation.scoring.RunFolder;
 import org.hyperdas.evaluation.scoring.Scorer;
 import org.hyperdas.evaluation.scoring.Scores;
 import org.hyperdas.runtime.BadInputException;
-import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.HfTokenizer;
 
 /**
@@ -31,8 +33,8 @@ import org.hyperdas.runtime.hf.HfTokenizer;
  * in-process evaluation batched them (per split, das / mdas per attribute; sorted by teacher-forced
  * text length then source prompt length; cut into config.json's eval_batch_size; the batcher's
  * padding), the exported graph gives the full teacher-forced logits, and the argmax at the label
- * positions gives the predicted text and the correctness (the first 3 label tokens, all of them when
- * shorter, as {@link RunFolder#METRIC} states). Predictions, correctness flags and the Cause /
+ * positions gives the predicted text and the correctness (the label tokens config.json's
+ * label_tokens names, {@link RunProtocol}; the first 3 for runs that predate it). Predictions, correctness flags and the Cause /
  * Isolate / Disentangle of each split (scores.json) are compared exactly.
  */
 public final class ExportVerifier {
@@ -184,7 +186,7 @@ public final class ExportVerifier {
             progress.printf(Locale.ROOT, "verify %s %s: %d pairs in batches of %d%n", label, split.getKey(),
                     idx.size(), batchSize);
             List<Pair> pairs = idx.stream().map(i -> rows.get(i).pair()).toList();
-            List<Outcome> o = recompute(export, label, pairs, batchSize);
+            List<Outcome> o = recompute(export, label, pairs, batchSize, RunProtocol.of(r.config(), configFile));
             int samePrediction = 0;
             int sameCorrect = 0;
             int correctInProcess = 0;
@@ -243,12 +245,12 @@ public final class ExportVerifier {
      * @param run the exported run's label (hyperdas-MODE, das, mdas, patching)
      * @throws BadInputException when a das / mdas pair's attribute has no subspace in the export
      */
-    public static List<Outcome> recompute(ExportedModel export, String run, List<Pair> pairs, int batchSize)
-            throws OrtException {
+    public static List<Outcome> recompute(ExportedModel export, String run, List<Pair> pairs, int batchSize,
+            RunProtocol protocol) throws OrtException {
         ExportManifest m = export.manifest();
         String mode = m.modes().isEmpty() ? null : run.substring(m.method().length() + 1);
         if (!export.spec(export.intervenedFile(mode)).hasInput(ExportedModel.ATTRIBUTE)) {
-            return evaluate(export, pairs, batchSize, x -> export.intervene(mode, -1, x).get("logits"));
+            return evaluate(export, pairs, batchSize, protocol, x -> export.intervene(mode, -1, x).get("logits"));
         }
         Map<String, List<Integer>> byAttribute = new LinkedHashMap<>();
         for (int i = 0; i < pairs.size(); i++) {
@@ -264,7 +266,7 @@ public final class ExportVerifier {
                         "a subspace for " + e.getKey() + " (the attribute of pairs of " + run + ")",
                         m.attributes().toString());
             }
-            List<Outcome> o = evaluate(export, e.getValue().stream().map(pairs::get).toList(), batchSize,
+            List<Outcome> o = evaluate(export, e.getValue().stream().map(pairs::get).toList(), batchSize, protocol,
                     x -> export.intervene(mode, attribute, x).get("logits"));
             for (int i = 0; i < o.size(); i++) {
                 out[e.getValue().get(i)] = o.get(i);
@@ -279,16 +281,16 @@ public final class ExportVerifier {
         ExportedModel.FloatTensor of(InferenceInputs x) throws OrtException;
     }
 
-    private static List<Outcome> evaluate(ExportedModel export, List<Pair> pairs, int batchSize, Logits graph)
-            throws OrtException {
+    private static List<Outcome> evaluate(ExportedModel export, List<Pair> pairs, int batchSize, RunProtocol protocol,
+            Logits graph) throws OrtException {
         HfTokenizer tok = export.tokenizer();
-        Batcher batcher = batcher(tok, batchSize);
+        Batcher batcher = batcher(tok, batchSize, protocol.visibility());
         Outcome[] out = new Outcome[pairs.size()];
         int[] order = order(pairs);
         int at = 0;
         for (List<Pair> chunk : batches(pairs, batchSize)) {
             PairBatch batch = batcher.batch(chunk);
-            List<Outcome> o = outcomes(batch, graph.of(InferenceInputs.of(batch)), tok);
+            List<Outcome> o = outcomes(batch, graph.of(InferenceInputs.of(batch)), tok, protocol.labelTokens());
             for (Outcome x : o) {
                 out[order[at++]] = x;
             }
@@ -296,9 +298,13 @@ public final class ExportVerifier {
         return Arrays.asList(out);
     }
 
-    /** The batcher of the in-process evaluation: every label token, EOS padding, no knows_it filter. */
-    public static Batcher batcher(HfTokenizer tok, int batchSize) {
-        return new Batcher(tok, Batcher.Options.defaults(tok).withBatchSize(batchSize).withOnlyKnown(false));
+    /**
+     * The batcher of the in-process evaluation: every label token, EOS padding, no knows_it filter,
+     * the run's mask visibility.
+     */
+    public static Batcher batcher(HfTokenizer tok, int batchSize, MaskVisibility visibility) {
+        return new Batcher(tok, Batcher.Options.defaults(tok).withBatchSize(batchSize).withOnlyKnown(false)
+                .withVisibility(visibility));
     }
 
     /** The in-process evaluation's order: by teacher-forced text length, then source prompt length (stable). */
@@ -328,21 +334,19 @@ public final class ExportVerifier {
 
     /**
      * The outcomes of a batch from full logits [batch, base_seq, vocab]: the argmax at each label
-     * position, decoded; correct when the first {@link FeedSchema#SCORED_LABEL_TOKENS} label
-     * tokens (all of them when shorter) are predicted.
+     * position, decoded; correct when the run's {@link LabelTokens} are predicted (as the in-process
+     * evaluation judges).
      */
-    public static List<Outcome> outcomes(PairBatch batch, ExportedModel.FloatTensor logits, HfTokenizer tok) {
+    public static List<Outcome> outcomes(PairBatch batch, ExportedModel.FloatTensor logits, HfTokenizer tok,
+            LabelTokens labelTokens) {
         List<Outcome> out = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
             int n = PairBatch.length(batch.labelMask(), i);
             long[] predicted = new long[n];
-            boolean correct = true;
             for (int j = 0; j < n; j++) {
                 predicted[j] = logits.argmax(i, batch.labelPositions().get(i, j));
-                if (j < FeedSchema.SCORED_LABEL_TOKENS && predicted[j] != batch.labelIds().get(i, j)) {
-                    correct = false;
-                }
             }
+            boolean correct = labelTokens.correct(predicted, 0, batch.labelIds().row(i, n), 0, n);
             out.add(new Outcome(batch.pairs().get(i), tok.decode(predicted), correct));
         }
         return out;

@@ -9,6 +9,7 @@ import java.util.Map;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.pairs.PairKind;
 import org.hyperdas.evaluation.pairs.PairSplit;
+import org.hyperdas.evaluation.scoring.RunProtocol;
 import org.hyperdas.evaluation.scoring.Outcome;
 import org.hyperdas.evaluation.scoring.RunFolder;
 import org.hyperdas.evaluation.scoring.Scorer;
@@ -78,6 +79,8 @@ public final class Experiment {
                         + " (is it the knowledge model? --no-knowledge-filter scores every pair anyway)");
             }
         }
+        log.printf("pairs used: %s; %s mix, scored on %s, masks: %s%n", all.causeShares(),
+                setup.source().pairOptions().mix(), target.labelTokens().phrase(), target.visibility().describe());
         PairSet train = new PairSet(all.split(PairSplit.TRAIN.label()));
         List<Pair> evalPairs = new ArrayList<>();
         for (PairSplit s : setup.evalSplits()) {
@@ -228,6 +231,8 @@ public final class Experiment {
         c.put("optimizer", learns ? method.optimizer() : null);
         c.put("seed", o.seed());
         c.put("data", setup.source().describe());
+        c.put("pair_mix", setup.source().pairOptions().mix().label());
+        new RunProtocol(target.labelTokens(), target.visibility()).putInto(c);
         c.put("entity_types", new ArrayList<>(eval.targets().keySet()));
         c.put("targets", train.targets());
         c.put("eval_splits", setup.evalSplits().stream().map(PairSplit::label).toList());

@@ -1,6 +1,5 @@
 package org.hyperdas.trainer;
 
-import org.hyperdas.runtime.feeds.FeedSchema;
 import ai.onnxruntime.OrtException;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -15,8 +14,9 @@ import org.hyperdas.trainer.knowledge.KnowledgeProbe;
 /**
  * RAVEL's "the model knows it" filter: a pair is kept when the target model, without any
  * intervention, already gives the pair's expected label on its verify prompt (the one knowledge
- * check, {@link KnowledgeProbe}: teacher forced, first
- * {@value org.hyperdas.graphs.intervention.FeedSchema#SCORED_LABEL_TOKENS} label tokens): the base template filled with the SOURCE entity for a cause pair (the
+ * check, {@link KnowledgeProbe}: teacher forced, the target's
+ * {@link TargetModel#labelTokens()} label tokens, every one by default): the base template filled
+ * with the SOURCE entity for a cause pair (the
  * value the intervention should carry over), the base prompt for an isolate pair. Identical verify
  * texts are run once.
  */

@@ -12,7 +12,9 @@ import org.hyperdas.evaluation.scoring.Outcome;
 /**
  * Evaluation of a list of pairs in batches of similar prompt length (less padding): pairs sorted
  * by teacher-forced text length, then source prompt length, cut into batches, run, and the
- * decoded predictions put back in the pairs' order.
+ * decoded predictions put back in the pairs' order. An example is correct when the target's
+ * {@link TargetModel#labelTokens()} leading predictions equal the label tokens (judged here from
+ * the predicted ids, so every method is scored by the same rule whatever k its graph bakes in).
  */
 public final class LengthSortedEvaluation {
     private LengthSortedEvaluation() {
@@ -23,7 +25,7 @@ public final class LengthSortedEvaluation {
      *
      * @param ids the predicted label ids, [batch, labels] row-major (padded rows)
      * @param labels the label positions per example in {@code ids}
-     * @param correct whether each example's prediction is right
+     * @param correct the graph's own first-k flags (kept for callers; scoring re-judges from ids)
      */
     public record Predictions(long[] ids, int labels, boolean[] correct) {
     }
@@ -56,7 +58,9 @@ public final class LengthSortedEvaluation {
             for (int i = 0; i < n; i++) {
                 int real = PairBatch.length(batch.labelMask(), i);
                 long[] ids = Arrays.copyOfRange(res.ids(), i * res.labels(), i * res.labels() + real);
-                out[order[start + i]] = new Outcome(chunk.get(i), target.tokenizer().decode(ids), res.correct()[i]);
+                boolean correct = target.labelTokens().correct(res.ids(), i * res.labels(),
+                        batch.labelIds().row(i, real), 0, real);
+                out[order[start + i]] = new Outcome(chunk.get(i), target.tokenizer().decode(ids), correct);
             }
         }
         return Arrays.asList(out);

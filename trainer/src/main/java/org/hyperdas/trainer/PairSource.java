@@ -12,12 +12,14 @@ import java.util.Set;
 import org.hyperdas.evaluation.arrow.PairReader;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.pairs.PairBuilder;
+import org.hyperdas.evaluation.pairs.PairMix;
 import org.hyperdas.evaluation.pairs.PairOptions;
 import org.hyperdas.evaluation.pairs.PairSplit;
 import org.hyperdas.evaluation.ravel.PrepareData;
 import org.hyperdas.evaluation.ravel.RavelDataset;
 import org.hyperdas.evaluation.ravel.RavelLoader;
 import org.hyperdas.runtime.BadInputException;
+import org.hyperdas.trainer.knowledge.KnowledgeReport;
 
 /**
  * Where the pairs of a run come from: pair files prepared by {@code hyperdas-run data prepare}
@@ -42,11 +44,27 @@ public record PairSource(Path dataDir, Path ravelDir, List<String> entityTypes, 
         return new PairSource(null, null, List.of(), List.of(), PairOptions.defaults(seed));
     }
 
-    /** One line for config files and logs. */
+    /**
+     * The pair mix a run gets when the user names none: {@link PairMix#REFERENCE} for a RAVEL
+     * release folder and a user-given model without a knowledge report (knowledge.json, which every
+     * knowledge model has), {@link PairMix#BALANCED} otherwise. Reference pairs put Wikipedia
+     * passages in source prompts, which only a real model's tokenizer reads: the knowledge model's
+     * word-level vocabulary holds the template words alone (the rest would be unknown tokens), and the
+     * embedded subset is the knowledge model's data, so both keep the balanced mix.
+     *
+     * @param ravelDir the RAVEL release folder, or null (embedded subset or pair files)
+     * @param userModel the model folder the user named, or null (the cached knowledge model)
+     */
+    public static PairMix defaultMix(Path ravelDir, Path userModel) {
+        boolean knowledgeModel = userModel == null || Files.isRegularFile(userModel.resolve(KnowledgeReport.FILE));
+        return ravelDir != null && !knowledgeModel ? PairMix.REFERENCE : PairMix.BALANCED;
+    }
+
+    /** One line for config files and logs; pairs built in memory name their mix. */
     public String describe() {
         String from = dataDir != null ? "pair files " + dataDir.toAbsolutePath().normalize()
                 : ravelDir != null ? "RAVEL " + ravelDir.toAbsolutePath().normalize() : "embedded RAVEL subset";
-        return from;
+        return dataDir != null ? from : from + ", " + pairOptions.mix().label() + " pairs";
     }
 
     /** Entity types available from the source. */

@@ -4,6 +4,8 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.file.Path;
 import org.hyperdas.evaluation.batch.Batcher;
+import org.hyperdas.evaluation.batch.MaskVisibility;
+import org.hyperdas.evaluation.scoring.LabelTokens;
 import org.hyperdas.graphs.Graph;
 import org.hyperdas.graphs.llama.LlamaWeights;
 import org.hyperdas.runtime.hf.HfModel;
@@ -20,16 +22,38 @@ public final class TargetModel implements AutoCloseable {
     private final HfModel model;
     private final OrtEngine engine;
     private final LlamaWeights weights;
+    private final MaskVisibility visibility;
+    private final LabelTokens labelTokens;
 
-    private TargetModel(HfModel model, OrtEngine engine) {
+    private TargetModel(HfModel model, OrtEngine engine, MaskVisibility visibility, LabelTokens labelTokens) {
         this.model = model;
         this.engine = engine;
         this.weights = LlamaWeights.external(model.weights());
+        this.visibility = visibility;
+        this.labelTokens = labelTokens;
     }
 
-    /** Opens and checks the folder ({@code BadInputException} naming what is wrong). */
+    /** Opens and checks the folder ({@code BadInputException} naming what is wrong); reference protocol. */
     public static TargetModel open(Path folder, OrtEngine engine) {
-        return new TargetModel(HfModel.open(folder), engine);
+        return open(folder, engine, MaskVisibility.ENTITY, LabelTokens.ALL);
+    }
+
+    /**
+     * Opens the folder for a run whose batches use {@code visibility} for the intervention masks
+     * and whose scoring and knowledge filter count an example right when {@code labelTokens} are.
+     */
+    public static TargetModel open(Path folder, OrtEngine engine, MaskVisibility visibility, LabelTokens labelTokens) {
+        return new TargetModel(HfModel.open(folder), engine, visibility, labelTokens);
+    }
+
+    /** What the intervention masks of this run's batches cover. */
+    public MaskVisibility visibility() {
+        return visibility;
+    }
+
+    /** The label tokens that must be right for an example to count (scoring, knowledge filter). */
+    public LabelTokens labelTokens() {
+        return labelTokens;
     }
 
     public Path folder() {
@@ -78,11 +102,12 @@ public final class TargetModel implements AutoCloseable {
 
     /**
      * A batcher for this model's tokenizer: batches of {@code batchSize}, every label token kept,
-     * padding with EOS; it does not skip pairs by their knows_it flag (the caller filters).
+     * padding with EOS, this run's mask visibility; it does not skip pairs by their knows_it flag
+     * (the caller filters).
      */
     public Batcher batcher(int batchSize) {
         return new Batcher(tokenizer(), Batcher.Options.defaults(tokenizer()).withBatchSize(batchSize)
-                .withOnlyKnown(false).withMaxPositions(model.config().maxPositionEmbeddings()));
+                .withOnlyKnown(false).withMaxPositions(model.config().maxPositionEmbeddings()).withVisibility(visibility));
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import org.hyperdas.evaluation.arrow.PairReader;
 import org.hyperdas.evaluation.pairs.Pair;
+import org.hyperdas.evaluation.pairs.LabelSpace;
 import org.hyperdas.evaluation.pairs.PairKind;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.hf.HfTokenizer;
@@ -15,12 +16,20 @@ import org.hyperdas.runtime.hf.HfTokenizer;
 /**
  * Tokenizes pairs with the target model's tokenizer into {@link PairBatch}es.
  *
- * <p>Sequences: base = tokens of (base prompt + " " + expected label) with the tokenizer's
+ * <p>Sequences: base = tokens of (base prompt, expected label joined by {@link LabelSpace}: a
+ * space between them unless the prompt ends in a space, quote or parenthesis) with the tokenizer's
  * special tokens (BOS); the label tokens are those after the base prompt's own tokens (when the
  * boundary merges into one token, the label starts at that token). Source = tokens of the source
  * prompt; instruction = tokens of the instruction text. The last entity token is found by
  * tokenizing the prompt up to the end of the entity: the position of its last token, or of the
  * first full-prompt token that differs from it when the entity merges with what follows.
+ *
+ * <p>Intervention masks (what the hypernetwork may read and the selection may pick): by default
+ * BOS .. the last token of the entity's last mention in each prompt, wherever it sits (a Wikipedia
+ * passage names it mid-text, sometimes twice: the mask stops at the last mention, as the reference's
+ * does, and the rest of the passage stays hidden). With
+ * {@link MaskVisibility} suffix visibility on, the whole base prompt (not its label tokens) or the
+ * whole source prompt.
  *
  * <p>{@link #batches(Path)} streams a pair file record batch by record batch, so a file never
  * sits on the heap as a whole.
@@ -34,39 +43,45 @@ public final class Batcher {
      * @param onlyKnown      skip pairs whose knows_it is false
      * @param maxPositions   the model's max_position_embeddings: a longer base or source text is
      *                       refused, since positions past it were never trained (0: no limit)
+     * @param visibility     how much of each prompt the intervention masks cover
      */
     public record Options(int batchSize, int maxLabelTokens, long padId, int padToMultiple, boolean onlyKnown,
-            int maxPositions) {
+            int maxPositions, MaskVisibility visibility) {
         public Options {
             if (batchSize <= 0 || maxLabelTokens < 0 || padToMultiple <= 0 || maxPositions < 0) {
                 throw new IllegalArgumentException("batchSize > 0, maxLabelTokens >= 0, padToMultiple > 0,"
                         + " maxPositions >= 0 required");
             }
+            java.util.Objects.requireNonNull(visibility, "visibility");
         }
 
         /** Batch size 16, all label tokens, pad with EOS (or 0), no rounding, skip unknown pairs. */
         public static Options defaults(HfTokenizer tokenizer) {
-            return new Options(16, 0, tokenizer.eosId().orElse(0), 1, true, 0);
+            return new Options(16, 0, tokenizer.eosId().orElse(0), 1, true, 0, MaskVisibility.ENTITY);
         }
 
         public Options withBatchSize(int b) {
-            return new Options(b, maxLabelTokens, padId, padToMultiple, onlyKnown, maxPositions);
+            return new Options(b, maxLabelTokens, padId, padToMultiple, onlyKnown, maxPositions, visibility);
         }
 
         public Options withMaxLabelTokens(int m) {
-            return new Options(batchSize, m, padId, padToMultiple, onlyKnown, maxPositions);
+            return new Options(batchSize, m, padId, padToMultiple, onlyKnown, maxPositions, visibility);
         }
 
         public Options withOnlyKnown(boolean k) {
-            return new Options(batchSize, maxLabelTokens, padId, padToMultiple, k, maxPositions);
+            return new Options(batchSize, maxLabelTokens, padId, padToMultiple, k, maxPositions, visibility);
         }
 
         public Options withPadToMultiple(int m) {
-            return new Options(batchSize, maxLabelTokens, padId, m, onlyKnown, maxPositions);
+            return new Options(batchSize, maxLabelTokens, padId, m, onlyKnown, maxPositions, visibility);
         }
 
         public Options withMaxPositions(int m) {
-            return new Options(batchSize, maxLabelTokens, padId, padToMultiple, onlyKnown, m);
+            return new Options(batchSize, maxLabelTokens, padId, padToMultiple, onlyKnown, m, visibility);
+        }
+
+        public Options withVisibility(MaskVisibility v) {
+            return new Options(batchSize, maxLabelTokens, padId, padToMultiple, onlyKnown, maxPositions, v);
         }
     }
 
@@ -86,9 +101,9 @@ public final class Batcher {
         return options;
     }
 
-    /** The teacher-forcing text of a pair: base prompt + " " + expected label. */
+    /** The teacher-forcing text of a pair: base prompt and expected label, joined by {@link LabelSpace}. */
     public static String teacherForcedText(Pair p) {
-        return p.basePrompt() + " " + p.expectedLabel();
+        return LabelSpace.join(p.basePrompt(), p.expectedLabel());
     }
 
     /** Tokenizes a list of pairs into one batch (all of them, whatever the batch size option). */
@@ -181,6 +196,7 @@ public final class Batcher {
     private PairBatch toTensors(List<Pair> pairs, Aligned a) {
         int b = pairs.size();
         long[][] base = a.base();
+        MaskVisibility visibility = options.visibility();
         long[][] label = a.label();
         long[][] sp = a.source();
         long[][] in = a.instruction();
@@ -208,14 +224,14 @@ public final class Batcher {
             for (int t = 0; t < base[i].length; t++) {
                 baseIds.set(i, t, base[i][t]);
                 baseMask.set(i, t, 1);
-                if (t <= a.baseEntity()[i]) {
+                if (visibility.baseSuffix() ? t < a.labelStart()[i] : t <= a.baseEntity()[i]) {
                     baseIv.set(i, t, 1);
                 }
             }
             for (int t = 0; t < sp[i].length; t++) {
                 srcIds.set(i, t, sp[i][t]);
                 srcMask.set(i, t, 1);
-                if (t <= a.sourceEntity()[i]) {
+                if (visibility.sourceSuffix() || t <= a.sourceEntity()[i]) {
                     srcIv.set(i, t, 1);
                 }
             }

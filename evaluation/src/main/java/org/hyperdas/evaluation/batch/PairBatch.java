@@ -23,7 +23,7 @@ import org.hyperdas.runtime.feeds.PromptFeeds;
  * @param sourceInterventionMask  [B, Ts] 1 on BOS .. last source-entity token
  * @param instructionIds          [B, Ti] BOS + "base ; source - Attribute"
  * @param instructionMask         [B, Ti]
- * @param labelIds                [B, L] the expected label's tokens (of " " + label after the prompt)
+ * @param labelIds                [B, L] the expected label's tokens (of the label after the prompt, see LabelSpace)
  * @param labelMask               [B, L]
  * @param labelPositions          [B, L] position in baseIds whose logits predict labelIds[b, j]
  *                                (label token position - 1); 0 where labelMask is 0

@@ -90,7 +90,7 @@ public record IntervalLeaderboard(List<Section> sections, String reference, List
                         + " is " + previous.run().folder() + "); expected one run per method and seed");
             }
             entries.add(new Leaderboard.Entry(key.label() + " (seed " + seed + ")", f, run.configText("model", "?"),
-                    run.configText("layer", "?"), run.configText("k", "-")));
+                    run.configText("layer", "?"), run.configText("k", "-"), Leaderboard.labelTokens(run)));
         }
         Map<Path, Map<String, ScoredPairs>> predictions = new LinkedHashMap<>();
         Set<String> splits = new LinkedHashSet<>();

@@ -46,7 +46,10 @@ public final class IntervalLeaderboardWriter {
 
     public static String markdown(IntervalLeaderboard board) {
         StringBuilder sb = new StringBuilder("# RAVEL leaderboard with 95% intervals\n\n");
-        sb.append("C = Cause, I = Isolate, D = Disentangle = (C + I) / 2, in %: estimate [95% interval].\n");
+        sb.append("C = Cause, I = Isolate, D = Disentangle = (C + I) / 2, in %: estimate [95% interval]; an example"
+                + " is right (teacher forced) counting ").append(Leaderboard.scoringRule(board.runs())).append(". The ")
+                .append(Leaderboard.PAPER_TEST_SPLIT).append(" table matches the HyperDAS paper's test set (unseen"
+                        + " templates, seen entities).\n");
         for (IntervalLeaderboard.Section s : board.sections()) {
             sb.append("\n## ").append(s.title()).append("\n\n");
             table(sb, s.types(), s.rows(), false);
@@ -66,7 +69,8 @@ public final class IntervalLeaderboardWriter {
             sb.append("\n## Runs\n\n");
             for (Leaderboard.Entry e : board.runs()) {
                 sb.append("- ").append(e.label()).append(": ").append(e.folder()).append(" (model ").append(e.model())
-                        .append(", layer ").append(e.layer()).append(", k ").append(e.k()).append(")\n");
+                        .append(", layer ").append(e.layer()).append(", k ").append(e.k()).append(", label tokens ")
+                        .append(e.labelTokens()).append(")\n");
             }
         }
         sb.append("\n## Method\n\n").append(METHOD_NOTE).append("\n");
@@ -107,29 +111,33 @@ public final class IntervalLeaderboardWriter {
         return seeds.stream().map(String::valueOf).collect(Collectors.joining(","));
     }
 
-    /** Long CSV: table (split or split:difference), method, seeds, entity_type (or average), metric, estimate, low, high (%). */
+    /**
+     * Long CSV: table (split or split:difference), method, seeds, entity_type (or average), metric,
+     * estimate, low, high (%), paper_test_set (whether the split matches the paper's test set).
+     */
     public static String csv(IntervalLeaderboard board) {
-        StringBuilder sb = new StringBuilder("table,method,seeds,entity_type,metric,estimate,low,high\n");
+        StringBuilder sb = new StringBuilder("table,method,seeds,entity_type,metric,estimate,low,high,paper_test_set\n");
         for (IntervalLeaderboard.Section s : board.sections()) {
-            csvRows(sb, s.split(), s.rows());
-            csvRows(sb, s.split() + ":difference", s.differences());
+            String paper = Boolean.toString(Leaderboard.isPaperTestSplit(s.split()));
+            csvRows(sb, s.split(), s.rows(), paper);
+            csvRows(sb, s.split() + ":difference", s.differences(), paper);
         }
         return sb.toString();
     }
 
-    private static void csvRows(StringBuilder sb, String table, List<IntervalLeaderboard.Row> rows) {
+    private static void csvRows(StringBuilder sb, String table, List<IntervalLeaderboard.Row> rows, String paper) {
         for (IntervalLeaderboard.Row r : rows) {
             String prefix = table + "," + r.method() + ",\"" + seeds(r.seeds()) + "\",";
-            r.intervals().byType().forEach((type, c) -> csvCells(sb, prefix + type, c));
-            csvCells(sb, prefix + "average", r.intervals().overall());
+            r.intervals().byType().forEach((type, c) -> csvCells(sb, prefix + type, c, paper));
+            csvCells(sb, prefix + "average", r.intervals().overall(), paper);
         }
     }
 
-    private static void csvCells(StringBuilder sb, String prefix, CidInterval c) {
+    private static void csvCells(StringBuilder sb, String prefix, CidInterval c, String paper) {
         for (int i = 0; i < METRIC_NAMES.length; i++) {
             Interval v = c.component(i);
             sb.append(prefix).append(',').append(METRIC_NAMES[i]).append(',').append(num(v.estimate())).append(',')
-                    .append(num(v.low())).append(',').append(num(v.high())).append('\n');
+                    .append(num(v.low())).append(',').append(num(v.high())).append(',').append(paper).append('\n');
         }
     }
 

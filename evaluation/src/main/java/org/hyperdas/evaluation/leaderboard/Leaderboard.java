@@ -8,7 +8,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.hyperdas.evaluation.pairs.PairSplit;
+import org.hyperdas.evaluation.scoring.LabelTokens;
 import org.hyperdas.evaluation.scoring.RunFolder;
+import org.hyperdas.evaluation.scoring.RunProtocol;
 import org.hyperdas.evaluation.scoring.Scores;
 import org.hyperdas.evaluation.scoring.Scores.Cid;
 import org.hyperdas.runtime.BadInputException;
@@ -37,9 +40,15 @@ public record Leaderboard(List<Section> sections, List<Entry> runs) {
     public record Section(String id, String title, String note, List<String> types, List<Row> rows) {
     }
 
-    /** A run on the board: its row label and where it came from. */
-    public record Entry(String label, Path folder, String model, String layer, String k) {
+    /**
+     * A run on the board: its row label, where it came from, and the label tokens it was scored on
+     * ({@link RunProtocol}: "all" or a number).
+     */
+    public record Entry(String label, Path folder, String model, String layer, String k, String labelTokens) {
     }
+
+    /** The split whose examples match the HyperDAS paper's test set: unseen templates, seen entities. */
+    public static final String PAPER_TEST_SPLIT = PairSplit.PAPER_TEST.label();
 
     public Leaderboard {
         sections = List.copyOf(sections);
@@ -74,7 +83,7 @@ public record Leaderboard(List<Section> sections, List<Entry> runs) {
         for (RunFolder.Run r : runs) {
             String label = uses.get(r.method()) > 1 ? r.method() + " (" + folderName(r.folder()) + ")" : r.method();
             entries.add(new Entry(label, r.folder(), r.configText("model", "?"), r.configText("layer", "?"),
-                    r.configText("k", "-")));
+                    r.configText("k", "-"), labelTokens(r)));
         }
         Set<String> splits = new LinkedHashSet<>();
         runs.forEach(r -> r.scores().splits().forEach(s -> splits.add(s.split())));
@@ -107,6 +116,33 @@ public record Leaderboard(List<Section> sections, List<Entry> runs) {
                 "For context only: another target model, data filter and layer; not comparable with the tables above.",
                 PublishedResults.TYPES, published));
         return new Leaderboard(sections, entries);
+    }
+
+    /** The label tokens a run was scored on, as config.json records them ("3" for earlier runs). */
+    static String labelTokens(RunFolder.Run r) {
+        return RunProtocol.of(r.config(), r.folder().resolve(RunFolder.CONFIG)).labelTokens().toString();
+    }
+
+    /**
+     * The scoring rule of the board's runs for its header: "every label token", "the first 3 label
+     * tokens ...", or a note that runs differ (each run's setting is listed under Runs).
+     */
+    public String scoringRule() {
+        return scoringRule(runs);
+    }
+
+    /** {@link #scoringRule()} of any list of runs. */
+    public static String scoringRule(List<Entry> runs) {
+        List<String> distinct = runs.stream().map(Entry::labelTokens).distinct().toList();
+        if (distinct.size() != 1) {
+            return runs.isEmpty() ? LabelTokens.ALL.phrase() : "the label tokens each run states under Runs (they differ)";
+        }
+        return LabelTokens.parse("label_tokens", distinct.get(0)).phrase();
+    }
+
+    /** Whether a split's examples match the paper's test set. */
+    public static boolean isPaperTestSplit(String split) {
+        return PairSplit.isPaperTest(split);
     }
 
     private static String folderName(Path folder) {
@@ -144,7 +180,7 @@ public record Leaderboard(List<Section> sections, List<Entry> runs) {
     static String splitTitle(String split) {
         return switch (split) {
             case "test_entity" -> "Entity split (test_entity)";
-            case "test_context" -> "Context split (test_context)";
+            case "test_context" -> "Context split (test_context): the paper's test set";
             case "val_entity" -> "Entity split, validation (val_entity)";
             case "val_context" -> "Context split, validation (val_context)";
             default -> "Split " + split;
@@ -153,7 +189,11 @@ public record Leaderboard(List<Section> sections, List<Entry> runs) {
 
     static String splitNote(String split) {
         if (split.endsWith("_entity")) {
-            return "Entities unseen in training, training prompt templates.";
+            return "Entities unseen in training, training prompt templates (not a split of the HyperDAS paper).";
+        }
+        if (split.equals(PAPER_TEST_SPLIT)) {
+            return "Training entities, prompt templates unseen in training: the HyperDAS reference's test set is this"
+                    + " kind of example, so these are the numbers to set beside the published ones.";
         }
         if (split.endsWith("_context")) {
             return "Training entities, prompt templates unseen in training.";

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.hyperdas.evaluation.scoring.Scores.Cid;
-import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.io.AtomicFiles;
 
 /**
@@ -22,9 +21,14 @@ public final class LeaderboardWriter {
     public static final String CSV = "leaderboard.csv";
     public static final String HTML = "leaderboard.html";
 
-    private static final String LEGEND = "C = Cause, I = Isolate, D = Disentangle = (C + I) / 2: % of examples whose"
-            + " first " + FeedSchema.SCORED_LABEL_TOKENS + " label tokens (teacher forced) are right after the intervention. An entity type's score is"
-            + " the mean over its attributes; Average is the mean over the entity types.";
+    /** The header line: what C, I and D measure, under the board's scoring rule. */
+    static String legend(Leaderboard board) {
+        return "C = Cause, I = Isolate, D = Disentangle = (C + I) / 2: % of examples answered right after the"
+                + " intervention (teacher forced), counting " + board.scoringRule() + ". An entity type's"
+                + " score is the mean over its attributes; Average is the mean over the entity types. The "
+                + Leaderboard.PAPER_TEST_SPLIT + " table matches the HyperDAS paper's test set (unseen templates,"
+                + " seen entities).";
+    }
 
     private LeaderboardWriter() {
     }
@@ -52,7 +56,7 @@ public final class LeaderboardWriter {
     // ------------------------------------------------------------------ Markdown
 
     public static String markdown(Leaderboard board) {
-        StringBuilder sb = new StringBuilder("# RAVEL leaderboard\n\n").append(LEGEND).append("\n");
+        StringBuilder sb = new StringBuilder("# RAVEL leaderboard\n\n").append(legend(board)).append("\n");
         for (Leaderboard.Section s : board.sections()) {
             sb.append("\n## ").append(s.title()).append("\n\n");
             if (!s.note().isEmpty()) {
@@ -80,7 +84,8 @@ public final class LeaderboardWriter {
             sb.append("\n## Runs\n\n");
             for (Leaderboard.Entry e : board.runs()) {
                 sb.append("- ").append(e.label()).append(": ").append(e.folder()).append(" (model ").append(e.model())
-                        .append(", layer ").append(e.layer()).append(", k ").append(e.k()).append(")\n");
+                        .append(", layer ").append(e.layer()).append(", k ").append(e.k()).append(", label tokens ")
+                        .append(e.labelTokens()).append(")\n");
             }
         }
         return sb.toString();
@@ -98,7 +103,10 @@ public final class LeaderboardWriter {
         for (String t : types) {
             header.addAll(List.of(t + "_cause", t + "_isolate", t + "_disentangle"));
         }
-        header.addAll(List.of("average_cause", "average_isolate", "average_disentangle"));
+        header.addAll(List.of("average_cause", "average_isolate", "average_disentangle", "paper_test_set",
+                "label_tokens"));
+        java.util.Map<String, String> tokens = new java.util.HashMap<>();
+        board.runs().forEach(e -> tokens.put(e.label(), e.labelTokens()));
         StringBuilder sb = new StringBuilder(String.join(",", header)).append("\n");
         for (Leaderboard.Section s : board.sections()) {
             for (Leaderboard.Row r : s.rows()) {
@@ -107,6 +115,8 @@ public final class LeaderboardWriter {
                     row.addAll(csvCells(s.types().contains(t) ? r.byType().get(t) : null));
                 }
                 row.addAll(csvCells(r.average()));
+                row.add(s.id().equals("published") ? "" : Boolean.toString(Leaderboard.isPaperTestSplit(s.id())));
+                row.add(s.id().equals("published") ? "all" : tokens.getOrDefault(r.label(), ""));
                 sb.append(String.join(",", row)).append("\n");
             }
         }
@@ -147,7 +157,7 @@ public final class LeaderboardWriter {
                 .append("tr:nth-child(even) td{background:#fafafa}\n")
                 .append("section.published table{opacity:0.8}\np.note{color:#555}\n")
                 .append("</style>\n</head>\n<body>\n<h1>RAVEL leaderboard</h1>\n<p>")
-                .append(escape(LEGEND)).append("</p>\n");
+                .append(escape(legend(board))).append("</p>\n");
         for (Leaderboard.Section s : board.sections()) {
             sb.append("<section class=\"").append(s.id().equals("published") ? "published" : "ours").append("\">\n");
             sb.append("<h2>").append(escape(s.title())).append("</h2>\n");
@@ -178,7 +188,8 @@ public final class LeaderboardWriter {
             for (Leaderboard.Entry e : board.runs()) {
                 sb.append("<li>").append(escape(e.label())).append(": <code>").append(escape(e.folder().toString()))
                         .append("</code> (model ").append(escape(e.model())).append(", layer ")
-                        .append(escape(e.layer())).append(", k ").append(escape(e.k())).append(")");
+                        .append(escape(e.layer())).append(", k ").append(escape(e.k())).append(", label tokens ")
+                        .append(escape(e.labelTokens())).append(")");
                 List<Path> figures = figures(e.folder());
                 if (!figures.isEmpty()) {
                     sb.append("; token selections:");

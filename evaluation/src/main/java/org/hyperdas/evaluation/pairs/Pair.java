@@ -72,14 +72,14 @@ public record Pair(
         return Template.fill(sourceTemplate, sourceEntity);
     }
 
-    /** The base prompt up to and including the base entity. */
+    /** The base prompt up to and including the base entity's last mention. */
     public String basePrefix() {
-        return Template.prefixThroughEntity(baseTemplate, baseEntity);
+        return Template.prefixThroughLastMention(baseTemplate, baseEntity);
     }
 
-    /** The source prompt up to and including the source entity. */
+    /** The source prompt up to and including the source entity's last mention (see Template). */
     public String sourcePrefix() {
-        return Template.prefixThroughEntity(sourceTemplate, sourceEntity);
+        return Template.prefixThroughLastMention(sourceTemplate, sourceEntity);
     }
 
     /**

@@ -16,7 +16,9 @@ import org.hyperdas.evaluation.ravel.Template;
 import org.hyperdas.runtime.BadInputException;
 
 /**
- * Builds cause and isolate pairs per target attribute, following the RAVEL protocol.
+ * Builds cause and isolate pairs per target attribute, following the RAVEL protocol, drawn as
+ * {@link PairOptions#mix()} says: {@link PairMix#REFERENCE} as {@link ReferencePairs} describes,
+ * {@link PairMix#BALANCED} as follows.
  *
  * <p>For target attribute A, pair split S (entity split E, template split T) and kind:
  * <ul>
@@ -139,6 +141,12 @@ public final class PairBuilder {
             throw new BadInputException(dataset.entityType() + ": attribute '" + attribute
                     + "': expected one of the attributes with values " + dataset.attributesWithValues());
         }
+        return options.mix() == PairMix.REFERENCE ? ReferencePairs.build(dataset, options, split, attribute, kind)
+                : buildBalanced(split, attribute, kind);
+    }
+
+    /** The {@link PairMix#BALANCED} draw of one chunk (see the class comment). */
+    private Chunk buildBalanced(PairSplit split, String attribute, PairKind kind) {
         List<Entity> entities = dataset.entities(split.entitySplit());
         List<Template> sourceTemplates = dataset.templates(split.templateSplit());
 

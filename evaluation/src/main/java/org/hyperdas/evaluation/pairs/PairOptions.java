@@ -12,10 +12,11 @@ import java.util.List;
  *                          sampling sources uniformly, smaller k: labels closer to uniform
  * @param splits            the pair splits to build
  * @param attributes        target attributes to build (empty: every attribute that has values)
+ * @param mix               how bases, sources and source prompts are drawn
  */
 public record PairOptions(
         long seed, int trainPerKind, int evalPerKind, double smoothing, List<PairSplit> splits,
-        List<String> attributes) {
+        List<String> attributes, PairMix mix) {
 
     public static final int DEFAULT_TRAIN_PER_KIND = 4000;
     public static final int DEFAULT_EVAL_PER_KIND = 1000;
@@ -32,28 +33,36 @@ public record PairOptions(
         }
         splits = List.copyOf(splits);
         attributes = attributes == null ? List.of() : List.copyOf(attributes);
+        java.util.Objects.requireNonNull(mix, "mix");
     }
 
-    /** Defaults: 4000 train and 1000 test pairs per (attribute, kind), k = 1, the three RAVEL splits. */
+    /**
+     * Defaults: 4000 train and 1000 test pairs per (attribute, kind), k = 1, the three RAVEL splits,
+     * the balanced mix.
+     */
     public static PairOptions defaults(long seed) {
         return new PairOptions(seed, DEFAULT_TRAIN_PER_KIND, DEFAULT_EVAL_PER_KIND, DEFAULT_SMOOTHING,
-                DEFAULT_SPLITS, List.of());
+                DEFAULT_SPLITS, List.of(), PairMix.BALANCED);
+    }
+
+    public PairOptions withMix(PairMix m) {
+        return new PairOptions(seed, trainPerKind, evalPerKind, smoothing, splits, attributes, m);
     }
 
     public PairOptions withLimits(int train, int eval) {
-        return new PairOptions(seed, train, eval, smoothing, splits, attributes);
+        return new PairOptions(seed, train, eval, smoothing, splits, attributes, mix);
     }
 
     public PairOptions withSplits(List<PairSplit> s) {
-        return new PairOptions(seed, trainPerKind, evalPerKind, smoothing, s, attributes);
+        return new PairOptions(seed, trainPerKind, evalPerKind, smoothing, s, attributes, mix);
     }
 
     public PairOptions withAttributes(List<String> a) {
-        return new PairOptions(seed, trainPerKind, evalPerKind, smoothing, splits, a);
+        return new PairOptions(seed, trainPerKind, evalPerKind, smoothing, splits, a, mix);
     }
 
     public PairOptions withSeed(long s) {
-        return new PairOptions(s, trainPerKind, evalPerKind, smoothing, splits, attributes);
+        return new PairOptions(s, trainPerKind, evalPerKind, smoothing, splits, attributes, mix);
     }
 
     /** The limit per (attribute, kind) for a split. */

@@ -6,6 +6,9 @@ import org.hyperdas.evaluation.ravel.Split;
  * The pair splits of the RAVEL protocol: which entity split and which template split both the
  * base and the source of a pair are drawn from. "Entity" test: train templates, unseen entities;
  * "context" test: unseen templates, train entities. The val variants mirror the test ones.
+ *
+ * <p>The HyperDAS paper's test set is unseen templates with seen entities, i.e. {@link #TEST_CONTEXT}
+ * ({@link #PAPER_TEST}); {@link #TEST_ENTITY} has no counterpart there.
  */
 public enum PairSplit {
     TRAIN("train", Split.TRAIN, Split.TRAIN),
@@ -13,6 +16,9 @@ public enum PairSplit {
     TEST_CONTEXT("test_context", Split.TRAIN, Split.TEST),
     VAL_ENTITY("val_entity", Split.VAL, Split.TRAIN),
     VAL_CONTEXT("val_context", Split.TRAIN, Split.VAL);
+
+    /** The split whose examples match the HyperDAS paper's test set. */
+    public static final PairSplit PAPER_TEST = TEST_CONTEXT;
 
     private final String label;
     private final Split entities;
@@ -41,6 +47,11 @@ public enum PairSplit {
 
     public boolean isTraining() {
         return this == TRAIN;
+    }
+
+    /** Whether a split label names the split that matches the paper's test set. */
+    public static boolean isPaperTest(String label) {
+        return PAPER_TEST.label.equals(label);
     }
 
     /** Parses a label such as "test_entity"; null when unknown. */

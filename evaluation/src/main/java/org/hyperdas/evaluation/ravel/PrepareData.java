@@ -79,9 +79,10 @@ public final class PrepareData {
                 wt = Math.max(wt, r.entityType.length());
                 wa = Math.max(wa, r.attribute.length());
             }
-            String fmt = "%-" + wt + "s  %-" + wa + "s  %-12s  %8s  %8s  %8s  %7s%n";
+            String fmt = "%-" + wt + "s  %-" + wa + "s  %-12s  %8s  %8s  %8s  %7s  %7s%n";
             StringBuilder sb = new StringBuilder();
-            sb.append(String.format(fmt, "entity type", "attribute", "split", "cause", "isolate", "total", "dropped"));
+            sb.append(String.format(fmt, "entity type", "attribute", "split", "cause", "isolate", "total", "cause %",
+                    "dropped"));
             String lastType = null;
             for (Map.Entry<List<String>, long[]> e : lines.entrySet()) {
                 List<String> k = e.getKey();
@@ -90,14 +91,16 @@ public final class PrepareData {
                 }
                 lastType = k.get(0);
                 long[] c = e.getValue();
-                sb.append(String.format(fmt, k.get(0), k.get(1), k.get(2), c[0], c[1], c[0] + c[1], c[2]));
+                sb.append(String.format(fmt, k.get(0), k.get(1), k.get(2), c[0], c[1], c[0] + c[1], share(c[0], c[1]),
+                        c[2]));
             }
             if (lastType != null) {
                 appendSubtotals(sb, fmt, subtotals, lastType);
             }
             long cause = rows.stream().filter(r -> r.kind == PairKind.CAUSE).mapToLong(Row::pairs).sum();
             long dropped = rows.stream().mapToLong(Row::dropped).sum();
-            sb.append(String.format(fmt, "total", "", "", cause, total() - cause, total(), dropped));
+            sb.append(String.format(fmt, "total", "", "", cause, total() - cause, total(), share(cause, total() - cause),
+                    dropped));
             return sb.toString();
         }
 
@@ -106,9 +109,16 @@ public final class PrepareData {
             for (Map.Entry<List<String>, long[]> e : subtotals.entrySet()) {
                 if (e.getKey().get(0).equals(type)) {
                     long[] s = e.getValue();
-                    sb.append(String.format(fmt, type, "(all)", e.getKey().get(1), s[0], s[1], s[0] + s[1], s[2]));
+                    sb.append(String.format(fmt, type, "(all)", e.getKey().get(1), s[0], s[1], s[0] + s[1],
+                            share(s[0], s[1]), s[2]));
                 }
             }
+        }
+
+        /** Cause pairs as a percentage of all pairs ("41.2"), "-" when there are none. */
+        static String share(long cause, long isolate) {
+            return cause + isolate == 0 ? "-"
+                    : String.format(java.util.Locale.ROOT, "%.1f", 100.0 * cause / (cause + isolate));
         }
 
         /** Tab-separated, one line per row, with a header. */

@@ -54,6 +54,20 @@ public record Template(String attribute, String text, Split split) {
         return before(template) + entity;
     }
 
+    /**
+     * The prompt up to and including the entity's last mention: the slot, or a later literal
+     * mention of the same name (a Wikipedia passage may name its entity again further on). The
+     * HyperDAS reference splits a prompt at the last mention the same way.
+     */
+    public static String prefixThroughLastMention(String template, String entity) {
+        String filled = fill(template, entity);
+        int end = before(template).length() + entity.length();
+        if (!entity.isEmpty()) {
+            end = Math.max(end, filled.lastIndexOf(entity) + entity.length());
+        }
+        return filled.substring(0, end);
+    }
+
     public static String before(String template) {
         return template.substring(0, slot(template));
     }

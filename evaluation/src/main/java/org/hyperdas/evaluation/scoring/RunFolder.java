@@ -45,8 +45,9 @@ public final class RunFolder {
     /** Every file of a complete run, in the order they are written. */
     public static final List<String> FILES = List.of(CONFIG, PARAMETERS, PREDICTIONS, SCORES);
     /** What the scores measure, stated in scores.json. */
-    public static final String METRIC = "teacher-forced argmax after intervention; an example is correct when its"
-            + " first " + FeedSchema.SCORED_LABEL_TOKENS + " label tokens (all of them when shorter) equal the expected label's tokens";
+    public static final String METRIC = "teacher-forced argmax after intervention; an example is correct when the"
+            + " label tokens config.json's " + RunProtocol.LABEL_TOKENS + " names (all, or the first N, all of them when"
+            + " shorter; the first " + FeedSchema.SCORED_LABEL_TOKENS + " when absent) equal the expected label's tokens";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

@@ -1,6 +1,7 @@
 package org.hyperdas.evaluation.scoring;
 
 import java.util.Locale;
+import org.hyperdas.evaluation.pairs.PairSplit;
 
 /** A run's scores as Markdown: per split, one line per attribute, entity-type means and the overall mean. */
 public final class ScoreTable {
@@ -15,7 +16,9 @@ public final class ScoreTable {
         StringBuilder sb = new StringBuilder("# ").append(scores.method())
                 .append(": Cause / Isolate / Disentangle (%)\n");
         for (Scores.SplitScores s : scores.splits()) {
-            sb.append("\n## ").append(s.split()).append("\n\n")
+            sb.append("\n## ").append(s.split())
+                    .append(PairSplit.isPaperTest(s.split()) ? " (the paper's test set: unseen templates, seen entities)" : "")
+                    .append("\n\n")
                     .append("| Entity type | Attribute | Cause | Isolate | Disentangle | Cause pairs | Isolate pairs |\n")
                     .append("|:---|:---|---:|---:|---:|---:|---:|\n");
             for (Scores.TypeScores t : s.entityTypes()) {

@@ -12,6 +12,7 @@ import java.util.Map;
 import org.hyperdas.evaluation.arrow.HfDatasetReader;
 import org.hyperdas.evaluation.arrow.PairReader;
 import org.hyperdas.evaluation.arrow.PairWriter;
+import org.hyperdas.evaluation.pairs.LabelSpace;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.pairs.PairBuilder;
 import org.hyperdas.evaluation.pairs.PairKind;
@@ -66,7 +67,7 @@ class BatcherTest {
             assertEquals(tb, b.labelPositions().get(i, tl - 1) + 2);
             long[] label = b.labelIds().row(i, tl);
             if (strictLabels) {
-                assertEquals(" " + p.expectedLabel(), tok.decode(label, true), p.toString());
+                assertEquals(LabelSpace.separator(p.basePrompt()) + p.expectedLabel(), tok.decode(label, true), p.toString());
             } else {
                 assertTrue(tok.decode(label, true).contains(p.expectedLabel().substring(0, 1)), p.toString());
             }

@@ -65,7 +65,7 @@ class IntervalLeaderboardTest {
         assertTrue(md.contains("]: above 0 at 95%."), md);
         assertTrue(md.contains(IntervalLeaderboardWriter.METHOD_NOTE));
         String csv = IntervalLeaderboardWriter.csv(board);
-        assertTrue(csv.contains("test_entity,mdas,\"0,1,2\",average,disentangle,60.00,35.16,84.84\n"), csv);
+        assertTrue(csv.contains("test_entity,mdas,\"0,1,2\",average,disentangle,60.00,35.16,84.84,false\n"), csv);
         assertTrue(csv.contains("test_entity:difference,hyperdas-soft − mdas,\"0,1,2\",city,disentangle,10.00,"), csv);
     }
 

@@ -55,7 +55,7 @@ class LeaderboardTest {
         List<String> lines = Arrays.asList(md.split("\n"));
 
         int entity = lines.indexOf("## Entity split (test_entity)");
-        int context = lines.indexOf("## Context split (test_context)");
+        int context = lines.indexOf("## Context split (test_context): the paper's test set");
         int published = -1;
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).startsWith("## Published reference numbers")) {
@@ -96,10 +96,49 @@ class LeaderboardTest {
         assertEquals(md, Files.readString(files.get(0)));
         String csv = Files.readString(files.get(1));
         assertTrue(csv.startsWith("table,method,city_cause,city_isolate,city_disentangle,nobel_prize_winner_cause"), csv);
-        assertTrue(csv.contains("\ntest_entity,patching,100.0,12.5,56.3,,,,,,,100.0,12.5,56.3,,,,100.0,12.5,56.3\n"), csv);
+        assertTrue(csv.contains("\ntest_entity,patching,100.0,12.5,56.3,,,,,,,100.0,12.5,56.3,,,,100.0,12.5,56.3,false,3\n"),
+                csv);
+        assertTrue(csv.contains("\ntest_context,patching,100.0,12.5,56.3,,,,,,,100.0,12.5,56.3,,,,100.0,12.5,56.3,true,3\n"),
+                csv);
         String html = Files.readString(files.get(2));
         assertTrue(html.startsWith("<!DOCTYPE html>") && html.contains("<th colspan=\"3\">Physical object</th>"));
         assertFalse(html.contains("<script") || html.contains("http"), "self-contained");
+    }
+
+    /** A run as {@link #run} writes it, with label_tokens in its config. */
+    private static Path runScoredOn(Path dir, String method, String labelTokens) throws Exception {
+        Path folder = run(dir, method, 4, 4);
+        Path config = folder.resolve(RunFolder.CONFIG);
+        Files.writeString(config, Files.readString(config).replaceFirst("\\{", "{\"label_tokens\": \"" + labelTokens
+                + "\", "));
+        return folder;
+    }
+
+    @Test
+    void headerStatesTheScoringRuleAndThePaperTestSplit(@TempDir Path dir) throws Exception {
+        Leaderboard all = Leaderboard.fromFolders(List.of(runScoredOn(dir.resolve("a"), "das", "all"),
+                runScoredOn(dir.resolve("a"), "mdas", "all")));
+        String md = LeaderboardWriter.markdown(all);
+        assertTrue(md.contains("% of examples answered right after the intervention (teacher forced), counting every"
+                + " label token."), md);
+        assertTrue(md.contains("The test_context table matches the HyperDAS paper's test set"), md);
+        assertTrue(md.contains("(model m, layer 1, k -, label tokens all)"), md);
+        String html = LeaderboardWriter.html(all);
+        assertTrue(html.contains("<h2>Context split (test_context): the paper&#39;s test set</h2>")
+                || html.contains("<h2>Context split (test_context): the paper's test set</h2>"), html);
+        String csv = LeaderboardWriter.csv(all);
+        assertTrue(csv.split("\n")[0].endsWith(",average_disentangle,paper_test_set,label_tokens"), csv);
+        assertTrue(csv.contains("\ntest_context,das,") && csv.contains(",true,all\n") && csv.contains(",false,all\n"),
+                csv);
+
+        Leaderboard three = Leaderboard.fromFolders(List.of(runScoredOn(dir.resolve("b"), "das", "3")));
+        assertTrue(LeaderboardWriter.markdown(three).contains("the first 3 label tokens (all of them when shorter)"));
+        Leaderboard mixed = Leaderboard.fromFolders(List.of(runScoredOn(dir.resolve("c"), "das", "3"),
+                runScoredOn(dir.resolve("c"), "mdas", "all")));
+        assertTrue(LeaderboardWriter.markdown(mixed).contains("they differ"));
+        BadInputException bad = assertThrows(BadInputException.class,
+                () -> Leaderboard.fromFolders(List.of(runScoredOn(dir.resolve("d"), "das", "some"))));
+        assertTrue(bad.getMessage().contains("label_tokens"), bad.getMessage());
     }
 
     @Test

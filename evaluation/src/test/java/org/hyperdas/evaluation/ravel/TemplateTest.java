@@ -49,4 +49,11 @@ class TemplateTest {
         assertEquals("city: Boston, country:", cause.verifyPrompt());
         assertEquals(false, cause.withKnowsIt(false).knowsIt());
     }
+
+    @Test
+    void prefixThroughLastMentionFollowsALaterLiteralMention() {
+        assertEquals("Lima is big; Lima", Template.prefixThroughLastMention("%s is big; Lima has trams", "Lima"));
+        assertEquals("Lima, Peru. Lima", Template.prefixThroughLastMention("Lima, Peru. %s is big", "Lima"));
+        assertEquals("Lima", Template.prefixThroughLastMention("%s", "Lima"));
+    }
 }

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.hyperdas.evaluation.pairs.LabelSpace;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.ravel.Entity;
 import org.hyperdas.evaluation.ravel.RavelDataset;
@@ -14,7 +15,8 @@ import org.hyperdas.evaluation.ravel.Template;
 /**
  * The facts a knowledge model learns and the sentences that state them: for every entity type,
  * every entity and every attribute that has both a value and prompt templates, one {@link Fact};
- * a sentence is {@code template % entity + " " + value} for one of the attribute's templates (all
+ * a sentence is {@code template % entity} and the value joined by {@link LabelSpace}, for one of
+ * the attribute's templates (all
  * splits: the knowledge model must know every fact that pairs are later built from).
  *
  * <p>Sentences of an epoch ({@link #epoch}): each fact with {@code k} of its attribute's templates.
@@ -175,7 +177,7 @@ public final class KnowledgeCorpus {
     }
 
     /**
-     * Texts the tokenizer's vocabulary is built from: every sentence (prompt + " " + value), and
+     * Texts the tokenizer's vocabulary is built from: every sentence (prompt and value joined by {@link LabelSpace}), and
      * per entity a HyperDAS instruction for each attribute ("Paris ; Paris - Country"), so the
      * instruction words have tokens too.
      */
@@ -202,7 +204,7 @@ public final class KnowledgeCorpus {
             public String next() {
                 if (sentences.hasNext()) {
                     Sentence s = sentences.next();
-                    return s.prompt() + " " + s.value();
+                    return LabelSpace.join(s.prompt(), s.value());
                 }
                 return rest.next();
             }

@@ -35,14 +35,14 @@ public final class KnowledgeGraphs {
      */
     public static final String ACCURACY = "accuracy";
     /**
-     * Probe output, int64 [batch]: 1 when the first {@value FeedSchema#SCORED_LABEL_TOKENS}
-     * label tokens are all predicted.
+     * Probe output, int64 [batch]: 1 when the first k label tokens are all predicted
+     * ({@value FeedSchema#SCORED_LABEL_TOKENS} unless the probe was built for another k).
      */
     public static final String FIRST_K_CORRECT = "first_k_correct";
     private KnowledgeGraphs() {}
 
     /** The inputs and the label cross-entropy of a Llama on the standard batch inputs. */
-    private static CrossEntropy loss(Graph g, LlamaConfig config, LlamaWeights weights) {
+    private static CrossEntropy loss(Graph g, LlamaConfig config, LlamaWeights weights, int k) {
         LlamaBuilder llama = new LlamaBuilder(g, config, weights);
         Value ids = llama.tokenInput(LlamaHooks.INPUT_IDS, "seq");
         Value mask = llama.tokenInput(LlamaHooks.ATTENTION_MASK, "seq");
@@ -53,7 +53,7 @@ public final class KnowledgeGraphs {
         Value residual = llama.blocks(0, config.numHiddenLayers(), llama.embed(ids), llama.context(mask));
         Value atLabels = TokenPositions.gather(residual, positions); // [batch, L, hidden]
         Value logits = llama.lmHead(llama.finalNorm(atLabels));
-        return CrossEntropy.ofLabelLogits(logits, labels, labelMask, exampleWeights, FeedSchema.SCORED_LABEL_TOKENS);
+        return CrossEntropy.ofLabelLogits(logits, labels, labelMask, exampleWeights, k);
     }
 
     /**
@@ -64,7 +64,7 @@ public final class KnowledgeGraphs {
     public static TrainingGraph trainingStep(LlamaConfig config, double lr, double embeddingLr, double weightDecay,
             double beta2, double clipNorm) {
         Graph g = new Graph("knowledge_train");
-        CrossEntropy ce = loss(g, config, LlamaWeights.inputs());
+        CrossEntropy ce = loss(g, config, LlamaWeights.inputs(), FeedSchema.SCORED_LABEL_TOKENS);
         Value accuracy = ce.firstKCorrect().cast(DType.FLOAT32).reduceMean(false);
         List<Value> decay = new ArrayList<>();
         List<Value> noDecay = new ArrayList<>();
@@ -94,8 +94,13 @@ public final class KnowledgeGraphs {
 
     /** Teacher-forced probe: batch inputs -> {@value #FIRST_K_CORRECT} int64 [batch]. */
     public static Graph probe(LlamaConfig config, LlamaWeights weights) {
+        return probe(config, weights, FeedSchema.SCORED_LABEL_TOKENS);
+    }
+
+    /** The probe checking the first {@code k} label tokens (k at least a label's length: all). */
+    public static Graph probe(LlamaConfig config, LlamaWeights weights, int k) {
         Graph g = new Graph("knowledge_probe");
-        CrossEntropy ce = loss(g, config, weights);
+        CrossEntropy ce = loss(g, config, weights, k);
         g.output(FIRST_K_CORRECT, ce.firstKCorrect().cast(DType.INT64));
         return g;
     }

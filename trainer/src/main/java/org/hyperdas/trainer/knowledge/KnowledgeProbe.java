@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
 import org.hyperdas.evaluation.pairs.Pair;
+import org.hyperdas.evaluation.scoring.LabelTokens;
 import org.hyperdas.graphs.llama.LlamaWeights;
 import org.hyperdas.runtime.hf.HfModel;
 import org.hyperdas.runtime.hf.HfTokenizer;
@@ -25,8 +26,10 @@ import org.hyperdas.trainer.TargetModel;
  * Does a model "know" a fact? The one check of the project: the knowledge report of pretraining
  * and the knowledge filter of a run ({@link org.hyperdas.trainer.KnowledgeFilter}) both ask it.
  * Teacher-forced, as RAVEL's scorer judges: the sequence is
- * prompt + " " + value; the model knows it when the argmax prediction at each of the first
- * {@value FeedSchema#SCORED_LABEL_TOKENS} value tokens (all of them for shorter values) equals that token.
+ * prompt and value joined by {@link org.hyperdas.evaluation.pairs.LabelSpace}; the model knows it when the argmax prediction at each of the first
+ * k value tokens (all of them for shorter values) equals that token: k =
+ * {@value FeedSchema#SCORED_LABEL_TOKENS} for the knowledge report, the run's
+ * {@link LabelTokens} (default all, as the reference's filter) for the knowledge filter.
  *
  * <p>Works on any Hugging Face Llama folder (the trained knowledge model, stories260K, Llama 3),
  * with the weights read in place from its safetensors files. One ONNX Runtime session, built once;
@@ -40,29 +43,39 @@ public final class KnowledgeProbe implements AutoCloseable {
     private final HfTokenizer tokenizer;
     private final OrtSession session;
     private final TokenBatch batch;
+    private final LabelTokens labelTokens;
 
-    private KnowledgeProbe(Path folder, HfTokenizer tokenizer, OrtSession session) {
+    private KnowledgeProbe(Path folder, HfTokenizer tokenizer, OrtSession session, LabelTokens labelTokens) {
         this.folder = folder;
         this.tokenizer = tokenizer;
         this.session = session;
+        this.labelTokens = labelTokens;
         this.batch = new TokenBatch(tokenizer.eosId().orElse(0));
     }
 
-    /** A probe over {@code model} (which the caller keeps open and closes after the probe). */
+    /**
+     * A probe over {@code model} (which the caller keeps open and closes after the probe), checking
+     * the first {@value FeedSchema#SCORED_LABEL_TOKENS} value tokens (the knowledge report's rule).
+     */
     public static KnowledgeProbe open(HfModel model, OrtEngine engine) throws OrtException {
-        return open(model.folder(), model.config(), LlamaWeights.external(model.weights()), model.tokenizer(), engine);
+        return open(model.folder(), model.config(), LlamaWeights.external(model.weights()), model.tokenizer(), engine,
+                LabelTokens.first(FeedSchema.SCORED_LABEL_TOKENS));
     }
 
-    /** A probe over a target model (which the caller keeps open and closes after the probe). */
+    /**
+     * A probe over a target model (which the caller keeps open and closes after the probe), checking
+     * the run's {@link TargetModel#labelTokens()}.
+     */
     public static KnowledgeProbe open(TargetModel target) throws OrtException {
-        return open(target.folder(), target.config(), target.weights(), target.tokenizer(), target.engine());
+        return open(target.folder(), target.config(), target.weights(), target.tokenizer(), target.engine(),
+                target.labelTokens());
     }
 
     private static KnowledgeProbe open(Path folder, LlamaConfig config, LlamaWeights weights, HfTokenizer tokenizer,
-            OrtEngine engine) throws OrtException {
-        byte[] graph = KnowledgeGraphs.probe(config, weights).toBytes();
+            OrtEngine engine, LabelTokens labelTokens) throws OrtException {
+        byte[] graph = KnowledgeGraphs.probe(config, weights, labelTokens.k()).toBytes();
         OrtSession session = engine.session(graph, weights.externalDataFolder().orElseThrow());
-        return new KnowledgeProbe(folder, tokenizer, session);
+        return new KnowledgeProbe(folder, tokenizer, session, labelTokens);
     }
 
     /** The model's folder. */
@@ -73,7 +86,7 @@ public final class KnowledgeProbe implements AutoCloseable {
     /** For each (prompt, value): whether the model predicts the value's first tokens after the prompt. */
     public boolean[] knows(List<String> prompts, List<String> values) throws OrtException {
         List<LabeledExample> examples = LabeledExample.tokenize(tokenizer, prompts, values,
-                FeedSchema.SCORED_LABEL_TOKENS, false);
+                labelTokens.maxTokens(), false);
         Integer[] order = IntStream.range(0, examples.size()).boxed().toArray(Integer[]::new);
         java.util.Arrays.sort(order, Comparator.comparingInt((Integer i) -> examples.get(i).length()));
         boolean[] out = new boolean[examples.size()];
@@ -108,7 +121,7 @@ public final class KnowledgeProbe implements AutoCloseable {
 
     /**
      * The knows-it flags of pairs, computed by running the model on each pair's verify prompt
-     * ({@link Pair#verifyPrompt()} + " " + expected label), as a predicate for
+     * ({@link Pair#verifyPrompt()} and the expected label, joined by LabelSpace), as a predicate for
      * {@code PairWriter.rewriteKnowsIt}. Use it for pairs that a {@link KnowledgeReport} does not
      * cover (another model, another dataset); pairs not in {@code pairs} test false.
      */

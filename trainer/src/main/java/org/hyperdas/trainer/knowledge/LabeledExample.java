@@ -2,10 +2,11 @@ package org.hyperdas.trainer.knowledge;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.hyperdas.evaluation.pairs.LabelSpace;
 import org.hyperdas.runtime.hf.HfTokenizer;
 
 /**
- * A teacher-forced sequence: {@code ids} = tokens of (prompt + " " + value) with the tokenizer's
+ * A teacher-forced sequence: {@code ids} = tokens of (prompt and value joined by {@link LabelSpace}) with the tokenizer's
  * special tokens (BOS), cut after the label tokens, optionally followed by EOS; the label tokens
  * are those after the prompt's own tokens (the same rule as the evaluation Batcher and RAVEL's
  * scorer: when the boundary merges into one token, the label starts at that token).
@@ -38,7 +39,7 @@ public record LabeledExample(long[] ids, int labelStart) {
         }
         List<String> full = new ArrayList<>(prompts.size());
         for (int i = 0; i < prompts.size(); i++) {
-            full.add(prompts.get(i) + " " + values.get(i));
+            full.add(LabelSpace.join(prompts.get(i), values.get(i)));
         }
         HfTokenizer.Encoded[] p = tokenizer.tokenizeBatch(prompts, true);
         HfTokenizer.Encoded[] f = tokenizer.tokenizeBatch(full, true);

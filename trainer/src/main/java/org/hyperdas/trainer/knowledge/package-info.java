@@ -5,7 +5,7 @@
  * <ul>
  *   <li>{@link org.hyperdas.trainer.knowledge.KnowledgeTrainer#run} ({@code hyperdas-run pretrain}):
  *       builds a word-level tokenizer from the corpus, trains the model on
- *       {@code template % entity + " " + value} (loss on the value tokens and EOS), writes a
+ *       {@code template % entity} and the value joined by {@code LabelSpace} (loss on the value tokens and EOS), writes a
  *       Hugging Face folder and its knowledge report; checkpoints and exact resume.
  *   <li>{@link org.hyperdas.trainer.knowledge.PretrainOptions#defaults()}: 4 blocks, hidden 64,
  *       4 heads over 2 KV heads, MLP 192, 40 epochs of batch 64, AdamW lr 3e-3 (embeddings x30),
