@@ -97,9 +97,12 @@ class MemoryPlanTest {
      *   train, HyperDAS, --hypernet-layers 2 --batch-size 4: killed by the OOM killer during the first
      *     optimizer step with 20.6-20.8 GB resident (the other builds held the rest);
      *   train --baselines none --epochs 1 on the knowledge model: 841.7 MiB.
+     * time -v reports KiB ("kbytes"); "21.2 GB" is 21.2 million of them (info's 2,801,280 kbytes read
+     * "2.80 GB" the same way).
      */
-    private static final double MEASURED_1B_ONE_LAYER_BATCH_2 = 21.2e9;
-    private static final double KILLED_1B_TWO_LAYERS_BATCH_4 = 20.8e9;
+    private static final double KIB = 1024;
+    private static final double MEASURED_1B_ONE_LAYER_BATCH_2 = 21.2e6 * KIB;
+    private static final double KILLED_1B_TWO_LAYERS_BATCH_4 = 20.8e6 * KIB;
     private static final double MEASURED_KNOWLEDGE_TRAIN = 841.7 * (1 << 20);
 
     private static LlamaConfig config(String json) {

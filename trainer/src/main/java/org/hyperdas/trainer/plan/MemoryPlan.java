@@ -66,6 +66,9 @@ public record MemoryPlan(StepShape shape, DType stored, boolean cuda, long avail
     /** AdamW temporaries of one tensor alive at once (e.g. v * b2, g * g, (1 - b2) g^2; m2 / denom). */
     public static final int ADAMW_TEMPORARIES = 3;
 
+    /** The launcher's heap cap: -Xmx = min(RAM / 4, this). */
+    public static final long HEAP_CAP = 8L << 30;
+
     /** When an item is alive. */
     public enum Phase {
         /** Creating the last session opened during training (folding its weights). */
@@ -234,6 +237,21 @@ public record MemoryPlan(StepShape shape, DType stored, boolean cuda, long avail
             max = Math.max(max, phaseTotal(ph, true));
         }
         return max;
+    }
+
+    /** Java heap the run needs: the train run's heap and the trained parameters copied to it. */
+    public long heapBytes() {
+        return TRAIN_RUN_BYTES + 4 * shape.trainableParameters();
+    }
+
+    /** The launcher's -Xmx on a machine with {@code ram} bytes: min(RAM / 4, {@value #HEAP_CAP}). */
+    public static long heapLimit(long ram) {
+        return Math.min(ram / 4, HEAP_CAP);
+    }
+
+    /** Direct (off-heap) buffers the run needs: the TrainStep state sets (the launcher allows 3/4 of RAM). */
+    public long directBytes() {
+        return 12 * shape.trainableParameters() * (stateSets() + (stepsPerCall > 1 ? 2 : 0));
     }
 
     public boolean fits() {

@@ -124,6 +124,13 @@ public final class PlanReport {
                 p.cuda() ? " on the device (+ " + MemoryPlan.size(p.hostTotal()) + " host)" : "",
                 MemoryPlan.size(p.available()), p.cuda() ? "device memory" : "memory",
                 p.fits() ? "fits" : "does NOT fit"));
+        long ram = p.cuda() ? machineMemory() : p.available();
+        long heapLimit = MemoryPlan.heapLimit(ram);
+        b.append(String.format(Locale.ROOT, "launcher limits on %s %s RAM: Java heap %s of -Xmx %s (min(RAM/4, 8 GiB)),"
+                + " %s; direct buffers %s of %s (3/4 RAM), %s%n", p.cuda() ? "this machine's" : "the",
+                MemoryPlan.size(ram), MemoryPlan.size(p.heapBytes()), MemoryPlan.size(heapLimit),
+                p.heapBytes() <= heapLimit ? "fits" : "does NOT fit", MemoryPlan.size(p.directBytes()),
+                MemoryPlan.size(ram / 4 * 3), p.directBytes() <= ram / 4 * 3 ? "fits" : "does NOT fit"));
         int deepest = deepestFitting(p);
         b.append(deepest == 0 ? "no hypernetwork depth fits\n"
                 : String.format(Locale.ROOT, "deepest hypernetwork that fits: %d layers%n", deepest));
