@@ -1,6 +1,7 @@
 package org.hyperdas.tests.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import org.hyperdas.graphs.hyperdas.HyperDasGraphs;
 import org.hyperdas.graphs.hyperdas.HyperDasParameters;
 import org.hyperdas.graphs.llama.LlamaWeights;
 import org.hyperdas.graphs.optim.TrainingGraph;
+import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.hf.HfModel;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.hyperdas.runtime.train.StepSpec;
@@ -144,6 +146,9 @@ class MemoryPlanTest {
         long pt = one.shape().trainableParameters();
         long f32 = 4 * one.shape().target().parameterCount() + bytes(one, "tied LM head");
         assertEquals(2, grouped.trainingSessions());
+        assertEquals(3 * 12 * pt, grouped.directBytes(), "the in-place set and the K-step model's two");
+        BadInputException bad = assertThrows(BadInputException.class, () -> plan1b(1, 2, 0));
+        assertTrue(bad.getMessage().contains("--steps-per-call 0"), bad.getMessage());
         assertEquals(one.phaseTotal(MemoryPlan.Phase.STEP, false) + 2 * 12 * pt + f32,
                 grouped.phaseTotal(MemoryPlan.Phase.STEP, false), "two state sets and a session copy more");
     }
