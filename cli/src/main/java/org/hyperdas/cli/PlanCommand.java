@@ -18,8 +18,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code hyperdas-run plan}: predicted memory of a HyperDAS training run, without running it. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
         description = {"Predict the peak memory of HyperDAS training on a model (its config.json is enough: "
-                + "init-model --config-only writes one): target weights, trainable parameters, AdamW state (both "
-                + "TrainStep buffer sets), gradients, activations, ONNX Runtime workspace; the total against the "
+                + "init-model --config-only writes one): target weights, trainable parameters, AdamW state (one "
+                + "in-place TrainStep set on large targets, two otherwise), session creation, gradients, activations, ONNX Runtime workspace; the total against the "
                 + "memory given, whether it fits, the deepest hypernetwork that fits; for cuda the bytes that cross "
                 + "PCIe per step (state in and out each step) and per call of K steps."})
 final class PlanCommand implements Callable<Integer> {
@@ -44,6 +44,11 @@ final class PlanCommand implements Callable<Integer> {
             description = "Memory to fit in, e.g. 80g (device memory for cuda). Default: this machine's RAM.")
     String memory;
 
+    @Option(names = "--steps-per-call", paramLabel = "K", defaultValue = "1",
+            description = "train's --steps-per-call: K > 1 adds the K-step model's TrainStep (two state sets) and"
+                    + " session (default: ${DEFAULT-VALUE}).")
+    int stepsPerCall;
+
     @Spec
     CommandSpec spec;
 
@@ -58,7 +63,8 @@ final class PlanCommand implements Callable<Integer> {
         LlamaConfig c = LlamaConfig.load(config);
         DType stored = c.torchDtype() == null ? DType.F32 : HfModel.torchDtypeAsDType(c.torchDtype());
         long available = memory != null ? InitOptions.parseSize("--memory", memory) : PlanReport.machineMemory();
-        MemoryPlan p = PlanReport.plan(c, stored, hypernetLayers, batchSize, seq, cuda, available);
+        MemoryPlan p = PlanReport.plan(c, stored, hypernetLayers, batchSize, seq, cuda, available,
+                stepsPerCall);
         spec.commandLine().getOut().print(PlanReport.text(p));
         return 0;
     }

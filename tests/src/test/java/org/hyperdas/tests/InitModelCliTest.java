@@ -46,7 +46,8 @@ class InitModelCliTest {
         assertEquals(0, train.code(), train.err());
         assertTrue(Files.readString(run.resolve("hyperdas-soft").resolve(RunFolder.CONFIG)).contains("\"steps_done\" : 3"),
                 "--max-steps 3 stops after 3 of the epoch's 4 steps");
-        Path soft = run.resolve("hyperdas-soft");
+        // Per-type scope: the city hypernetwork's own run is the one to export.
+        Path soft = run.resolve("types").resolve("city").resolve("hyperdas-soft");
         for (String f : RunFolder.FILES) {
             assertTrue(Files.isRegularFile(soft.resolve(f)), f);
         }

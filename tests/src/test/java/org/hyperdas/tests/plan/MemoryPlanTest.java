@@ -1,6 +1,7 @@
 package org.hyperdas.tests.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -11,7 +12,9 @@ import org.hyperdas.graphs.hyperdas.HyperDasGraphs;
 import org.hyperdas.graphs.hyperdas.HyperDasParameters;
 import org.hyperdas.graphs.llama.LlamaWeights;
 import org.hyperdas.graphs.optim.TrainingGraph;
+import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.hf.HfModel;
+import org.hyperdas.runtime.hf.LlamaConfig;
 import org.hyperdas.runtime.train.StepSpec;
 import org.hyperdas.runtime.testing.SharedData;
 import org.hyperdas.trainer.plan.MemoryPlan;
@@ -69,5 +72,97 @@ class MemoryPlanTest {
             assertTrue(!new MemoryPlan(new StepShape(s.target(), s.config().withHypernetLayers(deepest + 1), 4, 16, 16,
                     s.instructionSeq(), s.labelTokens()), mid.stored(), false, limit).fits());
         }
+    }
+
+    /** Llama-3.2-1B's shape (bf16, tied embeddings, Llama 3 vocabulary): the measured target below. */
+    private static final String LLAMA_1B = """
+            {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 2048,
+             "intermediate_size": 8192, "num_hidden_layers": 16, "num_attention_heads": 32,
+             "num_key_value_heads": 8, "head_dim": 64, "hidden_act": "silu", "max_position_embeddings": 131072,
+             "rms_norm_eps": 1e-5, "rope_theta": 500000.0, "tie_word_embeddings": true,
+             "torch_dtype": "bfloat16", "vocab_size": 128256, "bos_token_id": 128000, "eos_token_id": 128001}
+            """;
+    /** The knowledge model's shape (train's default target, float32). */
+    private static final String KNOWLEDGE = """
+            {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 64,
+             "intermediate_size": 192, "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 2,
+             "head_dim": 16, "hidden_act": "silu", "max_position_embeddings": 512, "rms_norm_eps": 1e-5,
+             "rope_theta": 10000.0, "tie_word_embeddings": false, "torch_dtype": "float32", "vocab_size": 1288,
+             "bos_token_id": 1, "eos_token_id": 2}
+            """;
+    private static final long MACHINE = 24L << 30;
+    /*
+     * Peak RSS measured with /usr/bin/time -v (maximum resident set size) on a 24 GiB, 2-core machine
+     * shared with other builds, on a random Llama-3.2-1B-shaped folder (init-model, bf16) and on the
+     * knowledge model:
+     *   train, HyperDAS, --hypernet-layers 1 --batch-size 2 --max-steps 1: 21.2 GB, exit 0;
+     *   train, HyperDAS, --hypernet-layers 2 --batch-size 4: killed by the OOM killer during the first
+     *     optimizer step with 20.6-20.8 GB resident (the other builds held the rest);
+     *   train --baselines none --epochs 1 on the knowledge model: 841.7 MiB.
+     * time -v reports KiB ("kbytes"); "21.2 GB" is 21.2 million of them (info's 2,801,280 kbytes read
+     * "2.80 GB" the same way).
+     */
+    private static final double KIB = 1024;
+    private static final double MEASURED_1B_ONE_LAYER_BATCH_2 = 21.2e6 * KIB;
+    private static final double KILLED_1B_TWO_LAYERS_BATCH_4 = 20.8e6 * KIB;
+    private static final double MEASURED_KNOWLEDGE_TRAIN = 841.7 * (1 << 20);
+
+    private static LlamaConfig config(String json) {
+        return LlamaConfig.parse(json, Path.of("config.json"));
+    }
+
+    private static MemoryPlan plan1b(int layers, int batch, int stepsPerCall) {
+        return PlanReport.plan(config(LLAMA_1B), org.hyperdas.runtime.safetensors.DType.BF16, layers, batch, 32, false,
+                MACHINE, stepsPerCall);
+    }
+
+    private static long bytes(MemoryPlan p, String name) {
+        return p.items().stream().filter(i -> i.name().startsWith(name)).mapToLong(MemoryPlan.Item::bytes).sum();
+    }
+
+    @Test
+    void largeTargetsKeepOneInPlaceStateSetAndTheirSessionsOneAtATime() {
+        MemoryPlan p = plan1b(1, 2, 1);
+        long pt = p.shape().trainableParameters();
+        assertEquals(1, p.stateSets());
+        assertEquals(1, p.trainingSessions());
+        assertEquals(4 * pt, bytes(p, "trainable parameters"));
+        assertEquals(8 * pt, bytes(p, "AdamW m, v"));
+        long f32 = 4 * p.shape().target().parameterCount();
+        assertEquals(f32, bytes(p, "target f32 copy"));
+        // Creation holds the float32 copy and the transposed Linear weights (about twice the target) and
+        // the bf16 copy being read; no state yet (the TrainStep is built after its session).
+        long creation = p.phaseTotal(MemoryPlan.Phase.CREATE, false);
+        long process = bytes(p, "process") + bytes(p, "train run: pairs");
+        assertEquals(process + f32 + f32 / 2 + bytes(p, "tied LM head") + bytes(p, "creation: folded"), creation);
+        assertTrue(bytes(p, "creation: folded") + bytes(p, "tied LM head") > 0.95 * f32, "all Linear weights");
+        assertTrue(p.phaseTotal(MemoryPlan.Phase.EVAL, false) < p.total(), "the monitor opens after training");
+    }
+
+    @Test
+    void moreStepsPerCallAddTheGroupedModelsStateAndSession() {
+        MemoryPlan one = plan1b(1, 2, 1);
+        MemoryPlan grouped = plan1b(1, 2, 8);
+        long pt = one.shape().trainableParameters();
+        long f32 = 4 * one.shape().target().parameterCount() + bytes(one, "tied LM head");
+        assertEquals(2, grouped.trainingSessions());
+        assertEquals(3 * 12 * pt, grouped.directBytes(), "the in-place set and the K-step model's two");
+        BadInputException bad = assertThrows(BadInputException.class, () -> plan1b(1, 2, 0));
+        assertTrue(bad.getMessage().contains("--steps-per-call 0"), bad.getMessage());
+        assertEquals(one.phaseTotal(MemoryPlan.Phase.STEP, false) + 2 * 12 * pt + f32,
+                grouped.phaseTotal(MemoryPlan.Phase.STEP, false), "two state sets and a session copy more");
+    }
+
+    @Test
+    void predictionsAgreeWithTheMeasuredPeaks() {
+        double oneLayer = plan1b(1, 2, 1).total();
+        assertEquals(1.0, oneLayer / MEASURED_1B_ONE_LAYER_BATCH_2, 0.25, "1B, 1 layer, batch 2: " + oneLayer);
+        double twoLayers = plan1b(2, 4, 1).total();
+        assertTrue(twoLayers > KILLED_1B_TWO_LAYERS_BATCH_4 && twoLayers > oneLayer,
+                "1B, 2 layers, batch 4 needs more than it held when killed: " + twoLayers);
+        MemoryPlan knowledge = PlanReport.plan(config(KNOWLEDGE), org.hyperdas.runtime.safetensors.DType.F32, null,
+                null, PlanReport.SUMMARY_SEQ, false, MACHINE);
+        assertEquals(2, knowledge.stateSets());
+        assertEquals(1.0, knowledge.total() / MEASURED_KNOWLEDGE_TRAIN, 0.25, "knowledge model: " + knowledge.total());
     }
 }

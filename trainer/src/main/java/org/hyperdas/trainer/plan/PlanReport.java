@@ -32,8 +32,17 @@ public final class PlanReport {
      */
     public static MemoryPlan plan(LlamaConfig target, DType stored, Integer hypernetLayers, Integer batch, int seq,
             boolean cuda, long available) {
+        return plan(target, stored, hypernetLayers, batch, seq, cuda, available, 1);
+    }
+
+    /** {@link #plan} of a run with train's {@code --steps-per-call stepsPerCall}. */
+    public static MemoryPlan plan(LlamaConfig target, DType stored, Integer hypernetLayers, Integer batch, int seq,
+            boolean cuda, long available, int stepsPerCall) {
         if (seq < 1 || (batch != null && batch < 1)) {
             throw new BadInputException("plan: expected --seq >= 1 and --batch-size >= 1, found " + seq + ", " + batch);
+        }
+        if (stepsPerCall < 1) {
+            throw new BadInputException("--steps-per-call " + stepsPerCall + ": expected 1 or more steps");
         }
         // train's layer: the baselines' default, which HyperDAS shares
         HyperDasConfig c = TargetDefaults.hyperdas(target).withLayer(TargetDefaults.baseline(target, 0).layer());
@@ -46,7 +55,7 @@ public final class PlanReport {
         }
         int b = batch != null ? batch : TargetDefaults.hyperdasTraining(target).batchSize();
         StepShape shape = new StepShape(target, c, b, seq, seq, Math.min(seq, INSTRUCTION_TOKENS), LABEL_TOKENS);
-        return new MemoryPlan(shape, stored, cuda, available);
+        return new MemoryPlan(shape, stored, cuda, available, stepsPerCall);
     }
 
     /** The deepest hypernetwork (1..target layers) whose plan fits, or 0 when none does. */
@@ -56,7 +65,8 @@ public final class PlanReport {
         for (int n = 1; n <= t.numHiddenLayers(); n++) {
             StepShape s = p.shape();
             MemoryPlan q = new MemoryPlan(new StepShape(t, s.config().withHypernetLayers(n), s.batch(), s.baseSeq(),
-                    s.sourceSeq(), s.instructionSeq(), s.labelTokens()), p.stored(), p.cuda(), p.available());
+                    s.sourceSeq(), s.instructionSeq(), s.labelTokens()), p.stored(), p.cuda(), p.available(),
+                    p.stepsPerCall());
             if (q.fits()) {
                 best = n;
             }
@@ -73,6 +83,14 @@ public final class PlanReport {
         return Runtime.getRuntime().maxMemory();
     }
 
+    private static String phases(MemoryPlan.Item i) {
+        StringBuilder b = new StringBuilder();
+        for (MemoryPlan.Phase ph : MemoryPlan.Phase.values()) {
+            b.append(i.phases().contains(ph) ? ph.name().toLowerCase(Locale.ROOT).charAt(0) : '-');
+        }
+        return b.toString();
+    }
+
     public static String text(MemoryPlan p) {
         StringBuilder b = new StringBuilder();
         StepShape s = p.shape();
@@ -84,14 +102,35 @@ public final class PlanReport {
         b.append(String.format(Locale.ROOT, "step: batch %d, base %d, source %d, instruction %d, label %d tokens; %.1f"
                 + " GFLOP%n", s.batch(), s.baseSeq(), s.sourceSeq(), s.instructionSeq(), s.labelTokens(),
                 s.flopsPerStep() / 1e9));
+        b.append(String.format(Locale.ROOT, "state: %d TrainStep set%s%s; %d session%s open during training%s%n",
+                p.stateSets(), p.stateSets() == 1 ? " updated in place (large target, clipping)" : "s (A/B)",
+                p.stepsPerCall() > 1 ? " + the K=" + p.stepsPerCall() + " step model's 2 sets" : "",
+                p.trainingSessions(), p.trainingSessions() == 1 ? "" : "s",
+                p.large() ? "; the monitor's evaluation session after it closes" : ""));
+        b.append(String.format(Locale.ROOT, "  %-48s %12s  %s%n", "item", "bytes", "alive in (c: session creation,"
+                + " s: training step, e: evaluation after training)"));
         for (MemoryPlan.Item i : p.items()) {
-            b.append(String.format(Locale.ROOT, "  %-48s %12s%s%n", i.name(), MemoryPlan.size(i.bytes()),
-                    p.cuda() ? (i.device() ? "  (device)" : "  (host)") : ""));
+            b.append(String.format(Locale.ROOT, "  %-48s %12s  %-5s%s%n", i.name(), MemoryPlan.size(i.bytes()),
+                    phases(i), p.cuda() ? (i.device() ? "  (device)" : "  (host)") : ""));
         }
-        b.append(String.format(Locale.ROOT, "total %s%s vs %s %s: %s%n", MemoryPlan.size(p.total()),
+        for (MemoryPlan.Phase ph : MemoryPlan.Phase.values()) {
+            if (ph != MemoryPlan.Phase.EVAL || p.large()) {
+                b.append(String.format(Locale.ROOT, "  %-48s %12s%s%n", "peak of " + ph.label(),
+                        MemoryPlan.size(p.phaseTotal(ph, false)), p.cuda() ? "  (device)" : ""));
+            }
+        }
+        b.append(String.format(Locale.ROOT, "total %s (%s)%s vs %s %s: %s%n", MemoryPlan.size(p.total()),
+                p.peakPhase().label(),
                 p.cuda() ? " on the device (+ " + MemoryPlan.size(p.hostTotal()) + " host)" : "",
                 MemoryPlan.size(p.available()), p.cuda() ? "device memory" : "memory",
                 p.fits() ? "fits" : "does NOT fit"));
+        long ram = p.cuda() ? machineMemory() : p.available();
+        long heapLimit = MemoryPlan.heapLimit(ram);
+        b.append(String.format(Locale.ROOT, "launcher limits on %s %s RAM: Java heap %s of -Xmx %s (min(RAM/4, 8 GiB)),"
+                + " %s; direct buffers %s of %s (3/4 RAM), %s%n", p.cuda() ? "this machine's" : "the",
+                MemoryPlan.size(ram), MemoryPlan.size(p.heapBytes()), MemoryPlan.size(heapLimit),
+                p.heapBytes() <= heapLimit ? "fits" : "does NOT fit", MemoryPlan.size(p.directBytes()),
+                MemoryPlan.size(ram / 4 * 3), p.directBytes() <= ram / 4 * 3 ? "fits" : "does NOT fit"));
         int deepest = deepestFitting(p);
         b.append(deepest == 0 ? "no hypernetwork depth fits\n"
                 : String.format(Locale.ROOT, "deepest hypernetwork that fits: %d layers%n", deepest));

@@ -60,6 +60,19 @@ public record StepShape(LlamaConfig target, HyperDasConfig config, int batch, in
         return n;
     }
 
+    /** Elements of the largest trainable tensor (the hypernetwork's copy of the embedding, on Llama 3). */
+    public long largestTrainableTensor() {
+        long max = 0;
+        for (long[] shape : HyperDasParameters.shapes(target, config).values()) {
+            long c = 1;
+            for (long d : shape) {
+                c *= d;
+            }
+            max = Math.max(max, c);
+        }
+        return max;
+    }
+
     /** Rows of the hypernetwork's memory: the hidden states of all n+1 layers of base and source. */
     public long memoryRows() {
         return (long) (target.numHiddenLayers() + 1) * batch * (baseSeq + sourceSeq);
