@@ -43,7 +43,8 @@ class AblateCliTest {
         for (String v : VARIANTS) {
             JsonNode config = JSON.readTree(out.resolve(v).resolve("hyperdas-soft").resolve(RunFolder.CONFIG)
                     .toFile());
-            String ablations = config.path("training").path("hyperdas").path("ablations").toString();
+            // Per-type scope (the default): the settings are recorded per entity type.
+            String ablations = config.path("training").path("city").path("hyperdas").path("ablations").toString();
             assertEquals(v.equals("full") ? "[]" : "[\"" + v + "\"]", ablations, v + ": " + config);
         }
         assertFalse(Files.exists(out.resolve("no-base-cross")), "a variant not asked for was trained");

@@ -89,7 +89,7 @@ class ExplorerApiTest {
             InferenceInputs x = InferenceInputs.of(tok, pair.basePrompt(), pair.sourcePrompt(), pair.instruction());
             int baseTokens = x.baseIds()[0].length;
             int sourceTokens = x.sourceIds()[0].length;
-            for (String mode : List.of("soft", "one-to-many", "one-to-one")) {
+            for (String mode : List.of("soft", "one-to-many", "one-to-one", "global-argmax")) {
                 HttpResponse<String> r = post(hyperdas, request(pair, mode).toString());
                 assertEquals(200, r.statusCode(), r.body());
                 JsonNode a = JSON.readTree(r.body());
@@ -162,7 +162,7 @@ class ExplorerApiTest {
     void badRequestsGet400NamingTheField() throws Exception {
         String longText = "x".repeat(2001);
         assertBad(hyperdas, request(pair, "soft").put("base", longText).toString(), "'base'", "at most 2000");
-        assertBad(hyperdas, request(pair, "sparse").toString(), "'mode'", "[soft, one-to-many, one-to-one]");
+        assertBad(hyperdas, request(pair, "sparse").toString(), "'mode'", "[soft, one-to-many, one-to-one, global-argmax]");
         assertBad(mdas, request(pair, null).put("attribute", "Population").toString(), "'attribute'",
                 "city.Country");
         assertBad(hyperdas, "{\"base\": \"x\", ", "request body", "not valid JSON");
@@ -236,7 +236,7 @@ class ExplorerApiTest {
     void examplesAreTheRunsTestPredictions() throws Exception {
         JsonNode examples = JSON.readTree(get(hyperdas, "/api/examples").body());
         long expected = 0;
-        for (String mode : List.of("soft", "one-to-many", "one-to-one")) {
+        for (String mode : List.of("soft", "one-to-many", "one-to-one", "global-argmax", "groundtruth")) {
             expected += PredictionFile.read(runs.hyperdasRun().resolve("hyperdas-" + mode)
                     .resolve(RunFolder.PREDICTIONS)).stream().filter(o -> !o.pair().split().equals("train")).count();
         }
