@@ -114,6 +114,7 @@ public final class HfTokenizer implements AutoCloseable {
             }
         });
         SpecialTokens st = specialTokens(root, file, toId);
+        checkTemplates(root.get("post_processor"), file);
         HuggingFaceTokenizer tok = loadNative(bytes, file);
         return new HfTokenizer(file, tok, idToToken, Map.copyOf(toId), special, st.bos(), st.eos(), st.prependBos());
     }
@@ -218,6 +219,31 @@ public final class HfTokenizer implements AutoCloseable {
             return HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(bytes), options);
         } catch (IOException | RuntimeException e) {
             throw new BadInputException(file + ": cannot load tokenizer: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Every special token a TemplateProcessing template names must be one of its special_tokens:
+     * the native library loads such a file but aborts the whole process on the first encode.
+     */
+    private static void checkTemplates(JsonNode pp, Path file) {
+        if (pp == null || !pp.isObject()) {
+            return;
+        }
+        for (JsonNode p : pp.path("processors")) {
+            checkTemplates(p, file);
+        }
+        if (!pp.path("type").asText().equals("TemplateProcessing")) {
+            return;
+        }
+        for (String template : new String[] {"single", "pair"}) {
+            for (JsonNode piece : pp.path(template)) {
+                String name = piece.path("SpecialToken").path("id").asText(null);
+                if (name != null && !pp.path("special_tokens").path(name).path("ids").isArray()) {
+                    throw BadInputException.file(file, "post_processor." + template + " names special token '" + name
+                            + "', expected it among post_processor.special_tokens with its ids");
+                }
+            }
         }
     }
 

@@ -129,6 +129,34 @@ class HfTokenizerTest {
         assertTrue(m.contains(p.toString()) && m.contains("'model'"), m);
     }
 
+    /** A tiny word-level tokenizer.json whose template prepends {@code <s>}; {@code specials} is its special_tokens. */
+    private static String templated(String specials) {
+        return "{\"version\": \"1.0\", \"truncation\": null, \"padding\": null, \"added_tokens\": [{\"id\": 1,"
+                + " \"content\": \"<s>\", \"single_word\": false, \"lstrip\": false, \"rstrip\": false,"
+                + " \"normalized\": false, \"special\": true}], \"normalizer\": null,"
+                + " \"pre_tokenizer\": {\"type\": \"Whitespace\"}, \"post_processor\": {\"type\": \"TemplateProcessing\","
+                + " \"single\": [{\"SpecialToken\": {\"id\": \"<s>\", \"type_id\": 0}}, {\"Sequence\": {\"id\": \"A\","
+                + " \"type_id\": 0}}], \"pair\": [{\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}], \"special_tokens\": "
+                + specials + "}, \"decoder\": null, \"model\": {\"type\": \"WordLevel\", \"vocab\": {\"<unk>\": 0,"
+                + " \"<s>\": 1, \"a\": 2}, \"unk_token\": \"<unk>\"}}";
+    }
+
+    @Test
+    void aTemplateNamingAnUndeclaredSpecialTokenIsRejectedBeforeTheNativeLibrarySeesIt(@TempDir Path dir)
+            throws IOException {
+        // The native library loads this file, then aborts the JVM on the first encode.
+        Path bad = dir.resolve("bad.json");
+        Files.writeString(bad, templated("{}"));
+        String m = assertThrows(BadInputException.class, () -> HfTokenizer.open(bad)).getMessage();
+        assertTrue(m.contains(bad.toString()) && m.contains("post_processor.single") && m.contains("'<s>'"), m);
+
+        Path good = dir.resolve("good.json");
+        Files.writeString(good, templated("{\"<s>\": {\"id\": \"<s>\", \"ids\": [1], \"tokens\": [\"<s>\"]}}"));
+        try (HfTokenizer t = HfTokenizer.open(good)) {
+            assertArrayEquals(new long[] {1, 2}, t.encode("a"));
+        }
+    }
+
     @Test
     void outOfRangeIdsAreRejected() {
         Path tok = SharedData.require("models/stories260K/tokenizer.json");
