@@ -1,14 +1,10 @@
 package org.hyperdas.graphs.hyperdas;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
-import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.Graph;
 import org.hyperdas.graphs.Value;
 import org.hyperdas.graphs.intervention.OrthogonalSubspace;
 import org.hyperdas.graphs.llama.LlamaWeights;
-import org.hyperdas.graphs.nn.RmsNorm;
-import org.hyperdas.graphs.nn.SwiGlu;
 import org.hyperdas.runtime.hf.LlamaConfig;
 
 /**
@@ -36,24 +32,18 @@ import org.hyperdas.runtime.hf.LlamaConfig;
 public final class HouseholderSubspace {
     /** The graph parameter holding R's Householder vectors, [k, d] (its own optimizer group). */
     public static final String ROTATION = "rotation.householder_vectors";
-    public static final String NORM = "householder.norm.weight";
-    public static final String GATE = "householder.mlp.gate_proj.weight";
-    public static final String UP = "householder.mlp.up_proj.weight";
-    public static final String DOWN = "householder.mlp.down_proj.weight";
+    private static final String MODULE = "householder";
+    public static final String NORM = NormedMlp.norm(MODULE);
+    public static final String GATE = NormedMlp.gate(MODULE);
+    public static final String UP = NormedMlp.up(MODULE);
+    public static final String DOWN = NormedMlp.down(MODULE);
 
     private HouseholderSubspace() {
     }
 
     /** Hypernetwork parameter shapes by name (before the hypernetwork prefix). */
     static Map<String, long[]> shapes(LlamaConfig target, HyperDasConfig config) {
-        long d = target.hiddenSize();
-        long inter = config.householderIntermediate();
-        Map<String, long[]> m = new LinkedHashMap<>();
-        m.put(NORM, new long[] {d});
-        m.put(GATE, new long[] {inter, d});
-        m.put(UP, new long[] {inter, d});
-        m.put(DOWN, new long[] {d, inter});
-        return m;
+        return NormedMlp.shapes(MODULE, target, config, target.hiddenSize());
     }
 
     /**
@@ -67,21 +57,16 @@ public final class HouseholderSubspace {
 
     /** {@code v = normalize(SwiGLU(RMSNorm(z)))}, [batch, d], from the last-token states z [batch, d]. */
     public static Value reflectionVector(LlamaConfig target, HyperDasConfig config, LlamaWeights weights, Value z) {
-        Graph g = z.graph();
-        DType dtype = z.dtype();
-        Map<String, long[]> shapes = shapes(target, config);
-        try (Graph.Scope s = g.scope("householder")) {
-            Value normed = RmsNorm.apply(z, weights.get(g, NORM, shapes.get(NORM), dtype), target.rmsNormEps());
-            SwiGlu mlp = SwiGlu.fromHf(weights.get(g, GATE, shapes.get(GATE), dtype),
-                    weights.get(g, UP, shapes.get(UP), dtype), weights.get(g, DOWN, shapes.get(DOWN), dtype));
-            return HiddenStateMemory.unitNormalize(mlp.apply(normed));
+        try (Graph.Scope s = z.graph().scope(MODULE)) {
+            return HiddenStateMemory.unitNormalize(
+                    NormedMlp.apply(MODULE, target, config, target.hiddenSize(), weights, z));
         }
     }
 
     /** {@code R' = (I - 2 v v^T) R = R - 2 v (v^T R)}: [batch, d, k] from R [d, k] and unit v [batch, d]. */
     public static Value reflect(Value r, Value v) {
         Graph g = r.graph();
-        try (Graph.Scope s = g.scope("householder")) {
+        try (Graph.Scope s = g.scope(MODULE)) {
             Value vr = v.matmul(r); // [B, k]
             return r.unsqueeze(0).sub(v.unsqueeze(2).mul(vr.unsqueeze(1)).mul(2)); // [B, d, k]
         }

@@ -1,13 +1,9 @@
 package org.hyperdas.graphs.hyperdas;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
-import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.Graph;
 import org.hyperdas.graphs.Value;
 import org.hyperdas.graphs.llama.LlamaWeights;
-import org.hyperdas.graphs.nn.RmsNorm;
-import org.hyperdas.graphs.nn.SwiGlu;
 import org.hyperdas.runtime.hf.LlamaConfig;
 
 /**
@@ -26,24 +22,18 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  * {@code mask.mlp.{gate,up}_proj.weight} [inter, d], {@code mask.mlp.down_proj.weight} [k, inter].
  */
 public final class MaskSubspace {
-    public static final String NORM = "mask.norm.weight";
-    public static final String GATE = "mask.mlp.gate_proj.weight";
-    public static final String UP = "mask.mlp.up_proj.weight";
-    public static final String DOWN = "mask.mlp.down_proj.weight";
+    private static final String MODULE = "mask";
+    public static final String NORM = NormedMlp.norm(MODULE);
+    public static final String GATE = NormedMlp.gate(MODULE);
+    public static final String UP = NormedMlp.up(MODULE);
+    public static final String DOWN = NormedMlp.down(MODULE);
 
     private MaskSubspace() {
     }
 
     /** Hypernetwork parameter shapes by name (before the hypernetwork prefix). */
     static Map<String, long[]> shapes(LlamaConfig target, HyperDasConfig config) {
-        long d = target.hiddenSize();
-        long inter = config.householderIntermediate();
-        Map<String, long[]> m = new LinkedHashMap<>();
-        m.put(NORM, new long[] {d});
-        m.put(GATE, new long[] {inter, d});
-        m.put(UP, new long[] {inter, d});
-        m.put(DOWN, new long[] {config.subspaceDim(), inter});
-        return m;
+        return NormedMlp.shapes(MODULE, target, config, config.subspaceDim());
     }
 
     /**
@@ -53,14 +43,9 @@ public final class MaskSubspace {
      */
     public static Value mask(LlamaConfig target, HyperDasConfig config, LlamaWeights weights, Value z,
             Value temperature) {
-        Graph g = z.graph();
-        DType dtype = z.dtype();
-        Map<String, long[]> shapes = shapes(target, config);
-        try (Graph.Scope s = g.scope("mask")) {
-            Value normed = RmsNorm.apply(z, weights.get(g, NORM, shapes.get(NORM), dtype), target.rmsNormEps());
-            SwiGlu mlp = SwiGlu.fromHf(weights.get(g, GATE, shapes.get(GATE), dtype),
-                    weights.get(g, UP, shapes.get(UP), dtype), weights.get(g, DOWN, shapes.get(DOWN), dtype));
-            return mlp.apply(normed).div(temperature).sigmoid();
+        try (Graph.Scope s = z.graph().scope(MODULE)) {
+            return NormedMlp.apply(MODULE, target, config, config.subspaceDim(), weights, z).div(temperature)
+                    .sigmoid();
         }
     }
 }
