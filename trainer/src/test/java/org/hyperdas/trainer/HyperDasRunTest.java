@@ -55,7 +55,7 @@ class HyperDasRunTest {
     }
 
     private static final HyperDasMethod METHOD = new HyperDasMethod(new HyperDasMethod.Settings(1, 1, null, null,
-            null, null));
+            null, null, null));
 
     private static RunControl control(Path folder, boolean resume, long stopAfter) {
         return new RunControl(folder, 2, resume, 2, stopAfter);
