@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.hyperdas.evaluation.arrow.PredictionFile;
+import org.hyperdas.evaluation.pairs.Pair;
+import org.hyperdas.evaluation.pairs.PairKind;
 import org.hyperdas.evaluation.scoring.RunFolder;
 import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import org.hyperdas.graphs.hyperdas.HyperDasParameters;
@@ -24,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code train --hypernet-embedding frozen} on the export fixture's tiny model, K = 2 steps per
  * call: the run records the setting, its parameters have no hypernetwork embedding, the export
- * rebuilds a frozen model with the same parameter set and {@code export --verify} reproduces every
- * prediction; the fixture's trainable run reads as trainable; a bad value is refused.
+ * rebuilds a frozen model with the same parameter set, {@code export --verify} reproduces every
+ * prediction and {@code infer} runs the export; the fixture's trainable run reads as trainable; a bad value is refused.
  */
 class FrozenEmbeddingCliTest {
     private static final String COPY = HyperDasParameters.HYPERNET + HyperDasParameters.EMBEDDING;
@@ -78,6 +80,13 @@ class FrozenEmbeddingCliTest {
             assertTrue(exported.find(HyperDasParameters.EMBEDDING).isPresent(), "the target's embedding");
             assertFalse(exported.find(COPY).isPresent(), "no hypernetwork copy");
         }
+        // infer runs the exported frozen graphs with plain sessions.
+        Pair p = PredictionFile.read(run.resolve("hyperdas-soft").resolve(RunFolder.PREDICTIONS)).stream()
+                .map(o -> o.pair()).filter(x -> x.kind() == PairKind.CAUSE).findFirst().orElseThrow();
+        ExportFixture.Result i = ExportFixture.cli("infer", "--export", dir.resolve("export").toString(), "--base",
+                p.basePrompt(), "--source", p.sourcePrompt(), "--instruction", p.instruction(), "--max-new-tokens", "1");
+        assertEquals(0, i.code(), i.err());
+        assertTrue(i.out().contains("intervened answer: \""), i.out());
     }
 
     @Test
