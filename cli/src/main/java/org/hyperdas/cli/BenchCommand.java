@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.hyperdas.graphs.hyperdas.HypernetEmbedding;
 import org.hyperdas.trainer.bench.HyperDasStepBenchmark;
 import org.hyperdas.trainer.bench.MatmulBenchmark;
 import org.hyperdas.trainer.bench.TrainStepBenchmark;
@@ -180,6 +181,9 @@ final class BenchCommand implements Runnable {
         @Option(names = "--hypernet-layers", paramLabel = "N", description = "Default: train's default for the target.")
         Integer hypernetLayers;
 
+        @Option(names = HypernetEmbedding.OPTION, paramLabel = "trainable|frozen", description = TrainCommand.EMBEDDING_HELP)
+        String hypernetEmbedding;
+
         @Option(names = "--batch-size", paramLabel = "B", description = "Default: train's default for the target.")
         Integer batchSize;
 
@@ -198,13 +202,15 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             HyperDasStepBenchmark.Result r = HyperDasStepBenchmark.run(new HyperDasStepBenchmark.Settings(model,
-                    hypernetLayers, batchSize, steps, warmup, threads), System.err);
+                    hypernetLayers, batchSize, steps, warmup, threads, HypernetEmbedding.parse(hypernetEmbedding)),
+                    System.err);
             MatmulBenchmark.Result peak = MatmulBenchmark.run(1024, threads, 5);
             StepShape s = r.shape();
             PrintWriter out = spec.commandLine().getOut();
-            out.printf(Locale.ROOT, "model %s: %d layers, hidden %d; hypernetwork %d layers, %,d trainable parameters;"
+            out.printf(Locale.ROOT, "model %s: %d layers, hidden %d; hypernetwork %d layers%s, %,d trainable parameters;"
                     + " layer %d, k %d%n", model, s.target().numHiddenLayers(), s.target().hiddenSize(),
-                    s.config().hypernetLayers(), r.trainableParameters(), s.config().layer(), s.config().subspaceDim());
+                    s.config().hypernetLayers(), s.config().frozenEmbedding() ? " (embedding frozen)" : "",
+                    r.trainableParameters(), s.config().layer(), s.config().subspaceDim());
             out.printf(Locale.ROOT, "batch %d: base %d, source %d, instruction %d, label %d tokens; %d thread(s)%n",
                     s.batch(), s.baseSeq(), s.sourceSeq(), s.instructionSeq(), s.labelTokens(), threads);
             out.printf(Locale.ROOT, "graph building %.2f s, session creation %.2f s%n", r.buildSeconds(), r.sessionSeconds());

@@ -3,6 +3,7 @@ package org.hyperdas.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.hyperdas.graphs.hyperdas.HypernetEmbedding;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.hf.HfModel;
 import org.hyperdas.runtime.hf.LlamaConfig;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"Predict the peak memory of HyperDAS training on a model (its config.json is enough: "
                 + "init-model --config-only writes one): target weights, trainable parameters, AdamW state (one "
                 + "in-place TrainStep set on large targets, two otherwise), session creation, gradients, activations, ONNX Runtime workspace; the total against the "
-                + "memory given, whether it fits, the deepest hypernetwork that fits; for cuda the bytes that cross "
+                + "memory given, whether it fits, the deepest hypernetwork that fits (and, when few layers fit, how deep one with --hypernet-embedding frozen fits); for cuda the bytes that cross "
                 + "PCIe per step (state in and out each step) and per call of K steps."})
 final class PlanCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR",
@@ -29,6 +30,9 @@ final class PlanCommand implements Callable<Integer> {
 
     @Option(names = "--hypernet-layers", paramLabel = "N", description = "Default: train's default for the target.")
     Integer hypernetLayers;
+
+    @Option(names = HypernetEmbedding.OPTION, paramLabel = "trainable|frozen", description = TrainCommand.EMBEDDING_HELP)
+    String hypernetEmbedding;
 
     @Option(names = "--batch-size", paramLabel = "B", description = "Default: train's default (16).")
     Integer batchSize;
@@ -64,7 +68,7 @@ final class PlanCommand implements Callable<Integer> {
         DType stored = c.torchDtype() == null ? DType.F32 : HfModel.torchDtypeAsDType(c.torchDtype());
         long available = memory != null ? InitOptions.parseSize("--memory", memory) : PlanReport.machineMemory();
         MemoryPlan p = PlanReport.plan(c, stored, hypernetLayers, batchSize, seq, cuda, available,
-                stepsPerCall);
+                stepsPerCall, HypernetEmbedding.parse(hypernetEmbedding));
         spec.commandLine().getOut().print(PlanReport.text(p));
         return 0;
     }

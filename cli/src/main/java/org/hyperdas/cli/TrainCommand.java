@@ -30,6 +30,7 @@ import org.hyperdas.trainer.TargetDefaults;
 import org.hyperdas.trainer.TargetModel;
 import org.hyperdas.trainer.das.DasTrainer;
 import org.hyperdas.graphs.hyperdas.Ablations;
+import org.hyperdas.graphs.hyperdas.HypernetEmbedding;
 import org.hyperdas.trainer.das.LayerProbe;
 import org.hyperdas.trainer.hyperdas.HyperDasMethod;
 import org.hyperdas.trainer.hyperdas.PerTypeRuns;
@@ -60,6 +61,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--hypernet-layers", paramLabel = "N",
             description = "hyperdas: decoder layers of the target copied into the hypernetwork. Default: min(2, layers).")
     Integer hypernetLayers;
+
+    /** The help of {@code --hypernet-embedding} (train, plan, bench hyperdas-step). */
+    static final String EMBEDDING_HELP = "hyperdas: trainable (the default, the reference's: the hypernetwork trains"
+            + " its own copy of the target's embedding) or frozen (the hypernetwork embeds the instruction with the"
+            + " target's embedding matrix, which is not trained: saves the embedding's parameters, AdamW state,"
+            + " gradient and temporaries; for large targets).";
+
+    @Option(names = HypernetEmbedding.OPTION, paramLabel = "trainable|frozen", description = EMBEDDING_HELP)
+    String hypernetEmbedding;
 
     @Option(names = "--epochs", paramLabel = "N",
             description = "hyperdas: passes over the training pairs. Default: " + TargetDefaults.HYPERDAS_EPOCHS_SMALL
@@ -313,6 +323,19 @@ final class TrainCommand implements Callable<Integer> {
         return a;
     }
 
+    /** The --hypernet-embedding choice, null when not given; refused for methods other than hyperdas. */
+    private HypernetEmbedding hypernetEmbedding(InterventionMethod m) {
+        if (hypernetEmbedding == null) {
+            return null;
+        }
+        HypernetEmbedding e = HypernetEmbedding.parse(hypernetEmbedding);
+        if (!(m instanceof HyperDasMethod)) {
+            throw new BadInputException(HypernetEmbedding.OPTION + " applies to --method " + HyperDasMethod.NAME
+                    + " only (got --method " + method + ")");
+        }
+        return e;
+    }
+
     static List<PairSplit> parseSplits(List<String> names) {
         return names.stream().map(n -> {
             PairSplit s = PairSplit.parseOrNull(n);
@@ -344,6 +367,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         List<PairSplit> evalSplits = parseSplits(splits);
         Ablations ablations = ablations(m);
+        HypernetEmbedding embedding = hypernetEmbedding(m);
         protocol.labelTokens(); // refuses a bad --label-tokens before any model is loaded or trained
         data.mix(null, null, false);
         List<String> baselineNames = baselineMethods(m);
@@ -377,6 +401,10 @@ final class TrainCommand implements Callable<Integer> {
             if (!ablations.isNone()) {
                 main = new InterventionMethod.Configured(((HyperDasMethod) main.method()).withAblations(ablations),
                         main.options());
+            }
+            if (embedding != null) {
+                main = new InterventionMethod.Configured(((HyperDasMethod) main.method())
+                        .withHypernetEmbedding(embedding), main.options());
             }
             MethodOverrides companion = overrides.forCompanion(main.options());
             List<Experiment.Run> runs = new ArrayList<>();

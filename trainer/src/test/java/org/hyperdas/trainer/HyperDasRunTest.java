@@ -13,6 +13,8 @@ import org.hyperdas.evaluation.leaderboard.Leaderboard;
 import org.hyperdas.evaluation.pairs.PairOptions;
 import org.hyperdas.evaluation.pairs.PairSplit;
 import org.hyperdas.evaluation.scoring.RunFolder;
+import org.hyperdas.graphs.hyperdas.HyperDasParameters;
+import org.hyperdas.graphs.hyperdas.HypernetEmbedding;
 import org.hyperdas.runtime.ort.OrtEngine;
 import org.hyperdas.trainer.hyperdas.GroundTruthSelection;
 import org.hyperdas.trainer.hyperdas.HyperDasMethod;
@@ -55,7 +57,7 @@ class HyperDasRunTest {
     }
 
     private static final HyperDasMethod METHOD = new HyperDasMethod(new HyperDasMethod.Settings(1, 1, null, null,
-            null, null));
+            null, null, null));
 
     private static RunControl control(Path folder, boolean resume, long stopAfter) {
         return new RunControl(folder, 2, resume, 2, stopAfter);
@@ -112,6 +114,40 @@ class HyperDasRunTest {
         assertFalse(!differs, "a run stopped after 2 steps should not already hold the final parameters");
         Map<String, float[]> resumed = fit(control(ckpt.getParent(), true, 0), 11);
         assertSame(a, resumed);
+    }
+
+    /**
+     * A frozen-embedding run: no hypernetwork embedding among its parameters, the setting in its
+     * details, and a run resumed from its checkpoint ends with the uninterrupted run's parameters.
+     */
+    @Test
+    void frozenEmbeddingRunResumesToTheUninterruptedRunsParameters() throws Exception {
+        HyperDasMethod frozen = METHOD.withHypernetEmbedding(HypernetEmbedding.FROZEN);
+        Map<String, float[]> a;
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        try (HyperDasTrained t = frozen.fit(target, experiment.train(), options(13), control(null, false, 0),
+                new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8))) {
+            a = t.parameters();
+            assertTrue(log.toString(java.nio.charset.StandardCharsets.UTF_8)
+                    .contains("hypernetwork 1 layers (embedding frozen), "), log.toString());
+            assertEquals("frozen", ((Map<?, ?>) t.details().get("hyperdas")).get(HyperDasMethod.HYPERNET_EMBEDDING));
+            assertEquals(HypernetEmbedding.FROZEN, t.config().hypernetEmbedding());
+        }
+        assertFalse(a.containsKey(HyperDasParameters.HYPERNET + HyperDasParameters.EMBEDDING), a.keySet().toString());
+        assertTrue(a.containsKey(HyperDasParameters.HYPERNET + "model.norm.weight"));
+        Path ckpt = dir.resolve("frozen-resume/" + HyperDasMethod.CHECKPOINT);
+        try (HyperDasTrained t = frozen.fit(target, experiment.train(), options(13), control(ckpt.getParent(), false,
+                2), System.err)) {
+            assertTrue(Files.isRegularFile(ckpt));
+        }
+        try (HyperDasTrained t = frozen.fit(target, experiment.train(), options(13), control(ckpt.getParent(), true,
+                0), System.err)) {
+            assertSame(a, t.parameters());
+        }
+        // The reference's model does not resume a frozen run's checkpoint.
+        org.hyperdas.runtime.BadInputException e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.hyperdas.runtime.BadInputException.class, () -> fit(control(ckpt.getParent(), true, 0), 13));
+        assertTrue(e.getMessage().contains(HyperDasMethod.CHECKPOINT), e.getMessage());
     }
 
     @Test

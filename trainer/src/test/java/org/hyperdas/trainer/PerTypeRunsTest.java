@@ -35,7 +35,7 @@ class PerTypeRunsTest {
 
     /** HyperDAS, recording the entity types of the pairs each fit trains on. */
     private static final class Recording implements InterventionMethod {
-        final HyperDasMethod inner = new HyperDasMethod(new HyperDasMethod.Settings(1, 1, null, null, null, null));
+        final HyperDasMethod inner = new HyperDasMethod(new HyperDasMethod.Settings(1, 1, null, null, null, null, null));
         final List<Set<String>> fits = new ArrayList<>();
 
         @Override

@@ -43,6 +43,8 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  *     as correct [{@value FeedSchema#SCORED_LABEL_TOKENS}, RAVEL's scoring]
  * @param seed seed of the random initialisation of the new parameters
  * @param ablations the paper's ablations ({@link Ablations#NONE}: the full model)
+ * @param hypernetEmbedding whether the hypernetwork trains a copy of the target's embedding (the
+ *     reference's) or reads the target's own matrix, frozen [trainable]
  */
 public record HyperDasConfig(
         int layer,
@@ -64,7 +66,8 @@ public record HyperDasConfig(
         double selfClamp,
         int accuracyTokens,
         long seed,
-        Ablations ablations) {
+        Ablations ablations,
+        HypernetEmbedding hypernetEmbedding) {
 
     public HyperDasConfig {
         require(layer >= 0, "layer must be >= 0: " + layer);
@@ -80,6 +83,7 @@ public record HyperDasConfig(
         require(selfClamp >= 0 && selfClamp <= 1, "selfClamp must lie in [0, 1]: " + selfClamp);
         require(accuracyTokens >= 1, "accuracyTokens must be >= 1: " + accuracyTokens);
         require(ablations != null, "ablations must be set (Ablations.NONE for the full model)");
+        require(hypernetEmbedding != null, "hypernetEmbedding must be set (TRAINABLE: the reference's)");
     }
 
     private static void require(boolean ok, String message) {
@@ -105,7 +109,7 @@ public record HyperDasConfig(
         int k = Math.max(1, Math.min(128, target.hiddenSize() / 4));
         return new HyperDasConfig(n / 2, k, Math.min(2, n), target.numAttentionHeads(), target.intermediateSize(),
                 0.02, 3.5, 0.5, 4e-5, 0.01, 1e-3, 0.0, 4.0, 0.9, 0.999, 1e-8, 0.1,
-                FeedSchema.SCORED_LABEL_TOKENS, 0, Ablations.NONE);
+                FeedSchema.SCORED_LABEL_TOKENS, 0, Ablations.NONE, HypernetEmbedding.TRAINABLE);
     }
 
     /**
@@ -147,6 +151,7 @@ public record HyperDasConfig(
         int accuracyTokens;
         long seed;
         Ablations ablations;
+        HypernetEmbedding hypernetEmbedding;
 
         Fields(HyperDasConfig c) {
             layer = c.layer;
@@ -169,13 +174,14 @@ public record HyperDasConfig(
             accuracyTokens = c.accuracyTokens;
             seed = c.seed;
             ablations = c.ablations;
+            hypernetEmbedding = c.hypernetEmbedding;
         }
 
         HyperDasConfig build() {
             return new HyperDasConfig(layer, subspaceDim, hypernetLayers, selectionHeads, householderIntermediate,
                     initStd, causalWeight, isolateWeight, hypernetLr, hypernetWeightDecay, rotationLr,
                     rotationWeightDecay, clipNorm, adamBeta1, adamBeta2, adamEps, selfClamp, accuracyTokens, seed,
-                    ablations);
+                    ablations, hypernetEmbedding);
         }
     }
 
@@ -230,5 +236,14 @@ public record HyperDasConfig(
 
     public HyperDasConfig withAblations(Ablations v) {
         return with(f -> f.ablations = v);
+    }
+
+    public HyperDasConfig withHypernetEmbedding(HypernetEmbedding v) {
+        return with(f -> f.hypernetEmbedding = v);
+    }
+
+    /** Whether the hypernetwork reads the target's embedding matrix instead of training a copy. */
+    public boolean frozenEmbedding() {
+        return hypernetEmbedding == HypernetEmbedding.FROZEN;
     }
 }

@@ -234,7 +234,7 @@ public final class HyperDasGraphs {
         HiddenStateMemory baseMemory = HiddenStateMemory.of(base.hidden(), baseVisible);
         HiddenStateMemory sourceMemory = HiddenStateMemory.of(source.hidden(), sourceVisible);
 
-        HyperNetwork hypernet = new HyperNetwork(g, target, config, hypernetWeights, dtype);
+        HyperNetwork hypernet = new HyperNetwork(g, target, config, hypernetWeights, targetWeights, dtype);
         HyperNetwork.Output z = hypernet.apply(instructionIds, instructionMask, sourceMemory, baseMemory);
 
         Value selection = switch (mode) {

@@ -26,7 +26,9 @@ import org.hyperdas.runtime.safetensors.WeightStore;
  *       optimizer group.
  * </ul>
  *
- * <p>{@link Ablations} change the list: no source or base cross-attention tensors, no Householder
+ * <p>With {@link HypernetEmbedding#FROZEN} there is no {@value #HYPERNET}{@code model.embed_tokens.weight}:
+ * the hypernetwork embeds the instruction with the target's own matrix (a graph initializer).
+ * {@link Ablations} change the list: no source or base cross-attention tensors, no Householder
  * MLP (plain subspace) or a mask MLP {@code mask.*} in its place ({@link MaskSubspace}), and
  * with scratchInit the decoder layers' tensors start from scratch (unit norms, zero biases,
  * N(0, initStd) matrices) instead of as copies.
@@ -42,6 +44,8 @@ public final class HyperDasParameters {
     /** Optimizer group names. */
     public static final String HYPERNET_GROUP = "hypernet";
     public static final String ROTATION_GROUP = "rotation";
+    /** The token embedding's HF name: the hypernetwork's copy, or with a frozen embedding the target's own. */
+    public static final String EMBEDDING = "model.embed_tokens.weight";
 
     private HyperDasParameters() {
     }
@@ -70,7 +74,9 @@ public final class HyperDasParameters {
         Ablations ablations = config.ablations();
         boolean scratch = ablations.scratchInit();
         Map<String, Source> m = new LinkedHashMap<>();
-        m.put(HYPERNET + "model.embed_tokens.weight", copy(hf, "model.embed_tokens.weight"));
+        if (!config.frozenEmbedding()) {
+            m.put(HYPERNET + EMBEDDING, copy(hf, EMBEDDING));
+        }
         for (int i = 0; i < config.hypernetLayers(); i++) {
             String p = "model.layers." + i + ".";
             for (Map.Entry<String, long[]> e : hf.entrySet()) {

@@ -26,6 +26,7 @@ import org.hyperdas.runtime.hf.LlamaConfig;
  *       {@code base_cross_attn.{q,k,v,o}_proj});
  *   <li>the SwiGLU MLP ({@code post_attention_layernorm}, {@code mlp}).
  * </ol>
+ * With {@link HypernetEmbedding#FROZEN} the instruction is embedded with the target's own matrix.
  * The ablations {@link Ablations#noSourceCross()} and {@link Ablations#noBaseCross()} leave out
  * step 2 or 3 (and its weights).
  * Weight names are the HF ones under {@code model.layers.{i}.}, declared through the given
@@ -46,6 +47,7 @@ public final class HyperNetwork {
     private final HyperDasConfig config;
     private final LlamaWeights weights;
     private final LlamaBuilder builder;
+    private final LlamaBuilder frozenEmbedding;
     private final double[] invFreq;
 
     /**
@@ -63,11 +65,25 @@ public final class HyperNetwork {
      *     {@code LlamaWeights.inputs(dtype).prefixed("hypernet.")})
      */
     public HyperNetwork(Graph graph, LlamaConfig target, HyperDasConfig config, LlamaWeights weights, DType dtype) {
+        this(graph, target, config, weights, null, dtype);
+    }
+
+    /**
+     * @param targetWeights the frozen target's weights: with {@link HypernetEmbedding#FROZEN} the
+     *     instruction is embedded with its {@code model.embed_tokens.weight}, the same graph weight the
+     *     target's own Gather reads (LlamaWeights declares a weight once per graph), so no copy is held
+     */
+    public HyperNetwork(Graph graph, LlamaConfig target, HyperDasConfig config, LlamaWeights weights,
+            LlamaWeights targetWeights, DType dtype) {
         config.validate(target);
+        if (config.frozenEmbedding() && targetWeights == null) {
+            throw new GraphBuildException("HyperNetwork: a frozen embedding needs the target's weights");
+        }
         this.target = target;
         this.config = config;
         this.weights = weights;
         this.builder = new LlamaBuilder(graph, target, weights, dtype);
+        this.frozenEmbedding = config.frozenEmbedding() ? new LlamaBuilder(graph, target, targetWeights, dtype) : null;
         this.invFreq = LlamaBuilder.inverseFrequencies(target);
     }
 
@@ -99,7 +115,7 @@ public final class HyperNetwork {
         }
         Value x;
         try (Graph.Scope s = g.scope("hypernet")) {
-            x = builder.embed(instructionIds);
+            x = (frozenEmbedding != null ? frozenEmbedding : builder).embed(instructionIds);
         }
         for (int i = 0; i < config.hypernetLayers(); i++) {
             try (Graph.Scope s = g.scope("hypernet")) {

@@ -27,6 +27,8 @@ import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The properties that keep HyperDAS from "injecting information" (HYPERDAS.md and RAVEL.md, last
@@ -54,7 +56,11 @@ class HyperDasFaithfulnessTest {
     }
 
     private static HyperDasGraphs graphs(DType dtype) {
-        return new HyperDasGraphs(TARGET, inlineTarget(dtype), CONFIG, dtype);
+        return graphs(dtype, CONFIG);
+    }
+
+    private static HyperDasGraphs graphs(DType dtype, HyperDasConfig config) {
+        return new HyperDasGraphs(TARGET, inlineTarget(dtype), config, dtype);
     }
 
     private static Map<String, HostTensor> run(Graph g, Map<String, HostTensor> feeds) throws Exception {
@@ -176,11 +182,16 @@ class HyperDasFaithfulnessTest {
         System.out.println("HyperDAS selection: hidden pairs exactly 0 in soft, one-to-many and one-to-one modes");
     }
 
-    /** d(loss)/d(parameters) against central differences at sampled elements of every tensor. */
-    @Test
-    void lossGradientMatchesFiniteDifferences() throws Exception {
+    /**
+     * d(loss)/d(parameters) against central differences at sampled elements of every tensor, with the
+     * hypernetwork's own embedding and with the target's, frozen.
+     */
+    @ParameterizedTest
+    @EnumSource(HypernetEmbedding.class)
+    void lossGradientMatchesFiniteDifferences(HypernetEmbedding embedding) throws Exception {
         Graph g = new Graph("hyperdas_fd");
-        HyperDasGraphs.Model m = graphs(DType.FLOAT64).build(g, SelectionMode.SOFT, true, false);
+        HyperDasGraphs.Model m = graphs(DType.FLOAT64, CONFIG.withHypernetEmbedding(embedding))
+                .build(g, SelectionMode.SOFT, true, false);
         List<Value> params = g.parameters();
         List<Value> grads = Autodiff.gradients(m.loss(), params);
         g.output("loss", m.loss());
@@ -227,8 +238,8 @@ class HyperDasFaithfulnessTest {
                 }
             }
         }
-        System.out.printf("HyperDAS d(loss)/d(parameters): %d elements of %d tensors, worst relative error %.2e (%s)%n",
-                checked, params.size(), worst, worstAt);
+        System.out.printf("HyperDAS d(loss)/d(parameters), %s embedding: %d elements of %d tensors, worst relative"
+                + " error %.2e (%s)%n", embedding.optionName(), checked, params.size(), worst, worstAt);
         assertTrue(worst < 1e-5, "worst relative error " + worst + " at " + worstAt);
     }
 }

@@ -10,6 +10,7 @@ import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import org.hyperdas.graphs.hyperdas.HyperDasGraphs;
 import org.hyperdas.graphs.hyperdas.HyperDasParameters;
+import org.hyperdas.graphs.hyperdas.HypernetEmbedding;
 import org.hyperdas.graphs.llama.LlamaWeights;
 import org.hyperdas.graphs.optim.TrainingGraph;
 import org.hyperdas.runtime.BadInputException;
@@ -151,6 +152,45 @@ class MemoryPlanTest {
         assertTrue(bad.getMessage().contains("--steps-per-call 0"), bad.getMessage());
         assertEquals(one.phaseTotal(MemoryPlan.Phase.STEP, false) + 2 * 12 * pt + f32,
                 grouped.phaseTotal(MemoryPlan.Phase.STEP, false), "two state sets and a session copy more");
+    }
+
+    /**
+     * A frozen embedding takes the embedding's V x h floats out of the step, in place (one set): its
+     * value, m and v (12 V h bytes), gradient and clipped copy (8 V h), the zeros its gradient is
+     * scattered into (4 V h), and the AdamW temporaries shrink to those of the next-largest tensor.
+     */
+    @Test
+    void aFrozenEmbeddingTakesTheEmbeddingsItemsOutOfTheStep() {
+        LlamaConfig t = config(LLAMA_1B);
+        long vh = (long) t.vocabSize() * t.hiddenSize();
+        MemoryPlan trainable = plan1b(2, 4, 1);
+        MemoryPlan frozen = PlanReport.plan(t, org.hyperdas.runtime.safetensors.DType.BF16, 2, 4, 32, false, MACHINE, 1,
+                HypernetEmbedding.FROZEN);
+        assertEquals(trainable.shape().trainableParameters() - vh, frozen.shape().trainableParameters());
+        assertEquals(vh, trainable.shape().largestTrainableTensor());
+        long next = frozen.shape().largestTrainableTensor();
+        assertEquals((long) t.intermediateSize() * t.hiddenSize(), next, "an MLP matrix of a hypernetwork layer");
+        assertEquals(0, bytes(frozen, "zeros the embedding gradient"));
+        long drop = 12 * vh + 8 * vh + 4 * vh + MemoryPlan.ADAMW_TEMPORARIES * 4 * (vh - next);
+        assertEquals(drop, trainable.phaseTotal(MemoryPlan.Phase.STEP, false)
+                - frozen.phaseTotal(MemoryPlan.Phase.STEP, false));
+        assertTrue(frozen.total() < trainable.total());
+        assertTrue(PlanReport.deepestFitting(frozen) > PlanReport.deepestFitting(trainable));
+        // The default's report names the option when the depth asked for does not fit; the frozen one's does not.
+        MemoryPlan deep = plan1b(PlanReport.deepestFitting(trainable) + 1, 4, 1);
+        String text = PlanReport.text(deep);
+        assertTrue(!deep.fits() && text.contains("with --hypernet-embedding frozen (the target's embedding, not"
+                + " trained): " + PlanReport.deepestFitting(frozen) + " layers"), text);
+        assertTrue(!PlanReport.text(trainable).contains("--hypernet-embedding"), PlanReport.text(trainable));
+        assertTrue(!PlanReport.text(frozen).contains("with --hypernet-embedding frozen")
+                && PlanReport.text(frozen).contains("(embedding frozen)"), PlanReport.text(frozen));
+        // The knowledge model (small, two state sets): 2 x 12 bytes per embedding element less, at least.
+        LlamaConfig k = config(KNOWLEDGE);
+        MemoryPlan kt = PlanReport.plan(k, org.hyperdas.runtime.safetensors.DType.F32, null, null, 32, false, MACHINE);
+        MemoryPlan kf = PlanReport.plan(k, org.hyperdas.runtime.safetensors.DType.F32, null, null, 32, false, MACHINE,
+                1, HypernetEmbedding.FROZEN);
+        assertTrue(kt.phaseTotal(MemoryPlan.Phase.STEP, false) - kf.phaseTotal(MemoryPlan.Phase.STEP, false)
+                >= 2L * 12 * k.vocabSize() * k.hiddenSize());
     }
 
     @Test

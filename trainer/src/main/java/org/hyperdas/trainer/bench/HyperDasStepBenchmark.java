@@ -16,6 +16,7 @@ import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import org.hyperdas.graphs.hyperdas.HyperDasGraphs;
 import org.hyperdas.graphs.hyperdas.HyperDasParameters;
+import org.hyperdas.graphs.hyperdas.HypernetEmbedding;
 import org.hyperdas.graphs.optim.TrainingGraph;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.feeds.FeedSchema;
@@ -36,8 +37,9 @@ import org.hyperdas.trainer.plan.StepShape;
  * the steps, and the achieved rate against the analytical FLOP count of {@link StepShape}.
  */
 public final class HyperDasStepBenchmark {
-    /** What to run. */
-    public record Settings(Path model, Integer hypernetLayers, Integer batchSize, int steps, int warmup, int threads) {
+    /** What to run; {@code hypernetEmbedding} null: trainable, the reference's. */
+    public record Settings(Path model, Integer hypernetLayers, Integer batchSize, int steps, int warmup, int threads,
+            HypernetEmbedding hypernetEmbedding) {
         public Settings {
             if (steps < 1 || warmup < 0 || threads < 1 || (batchSize != null && batchSize < 1)
                     || (hypernetLayers != null && hypernetLayers < 1)) {
@@ -67,7 +69,8 @@ public final class HyperDasStepBenchmark {
         try (TargetModel target = TargetModel.open(s.model(), engine)) {
             MethodOverrides o = new MethodOverrides(null, null, null, s.batchSize(), null, null, null, 0L,
                     s.hypernetLayers(), null, null, null, null);
-            InterventionMethod.Configured c = new HyperDasMethod(HyperDasMethod.Settings.defaults()).configure(target, o);
+            InterventionMethod.Configured c = new HyperDasMethod(HyperDasMethod.Settings.defaults())
+                    .withHypernetEmbedding(s.hypernetEmbedding()).configure(target, o);
             HyperDasConfig config = ((HyperDasMethod) c.method()).config(target, c.options());
             int batch = c.options().batchSize();
             PairBatch pairs = target.batcher(batch).batch(pairs(batch, log));

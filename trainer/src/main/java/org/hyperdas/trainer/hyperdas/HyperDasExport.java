@@ -19,6 +19,7 @@ import org.hyperdas.graphs.hyperdas.HouseholderSubspace;
 import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import org.hyperdas.graphs.hyperdas.HyperDasGraphs;
 import org.hyperdas.graphs.hyperdas.HyperDasParameters;
+import org.hyperdas.graphs.hyperdas.HypernetEmbedding;
 import org.hyperdas.graphs.hyperdas.SelectionHead;
 import org.hyperdas.graphs.hyperdas.SelectionMode;
 import org.hyperdas.graphs.llama.LlamaWeights;
@@ -146,7 +147,9 @@ public final class HyperDasExport implements MethodExporter {
 
     /**
      * The HyperDAS configuration the parameters were trained with: layer and k from the run, the
-     * hypernetwork depth, selection heads and Householder MLP size from the tensors' shapes.
+     * hypernetwork depth, selection heads and Householder MLP size from the tensors' shapes, and a
+     * frozen embedding from the absence of the hypernetwork's own (a run saved before the option
+     * existed holds it: trainable).
      */
     public static HyperDasConfig hyperDasConfig(LlamaConfig target, int layer, int k, WeightStore params, Path file) {
         int layers = 0;
@@ -156,11 +159,13 @@ public final class HyperDasExport implements MethodExporter {
         }
         TensorInfo q = required(params, file, HyperDasParameters.HYPERNET + SelectionHead.Q_PROJ);
         TensorInfo gate = required(params, file, HyperDasParameters.HYPERNET + HouseholderSubspace.GATE);
+        HypernetEmbedding embedding = params.find(HyperDasParameters.HYPERNET + HyperDasParameters.EMBEDDING)
+                .isPresent() ? HypernetEmbedding.TRAINABLE : HypernetEmbedding.FROZEN;
         HyperDasConfig config;
         try {
             config = HyperDasConfig.defaults(target).withLayer(layer).withSubspaceDim(k).withHypernetLayers(layers)
                     .withSelectionHeads((int) (q.dim(0) / target.headDim()))
-                    .withHouseholderIntermediate((int) gate.dim(0)).validate(target);
+                    .withHouseholderIntermediate((int) gate.dim(0)).withHypernetEmbedding(embedding).validate(target);
         } catch (GraphBuildException e) {
             throw BadInputException.file(file, "does not describe a HyperDAS model of this target: " + e.getMessage());
         }

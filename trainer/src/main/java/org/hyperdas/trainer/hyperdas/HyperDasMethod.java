@@ -20,6 +20,7 @@ import org.hyperdas.graphs.hyperdas.Ablations;
 import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import org.hyperdas.graphs.hyperdas.HyperDasGraphs;
 import org.hyperdas.graphs.hyperdas.HyperDasParameters;
+import org.hyperdas.graphs.hyperdas.HypernetEmbedding;
 import org.hyperdas.graphs.hyperdas.SelectionMode;
 import org.hyperdas.graphs.optim.TrainingGraph;
 import org.hyperdas.runtime.BadInputException;
@@ -81,9 +82,10 @@ public final class HyperDasMethod implements InterventionMethod {
      * @param warmupSteps lr warm-up steps, or null for 10% of the steps
      * @param sparsity the sparsity ramp (warm-up fraction, start weight, end weight)
      * @param lossWeights the (cause, isolate) loss weights
+     * @param hypernetEmbedding the hypernetwork's own trained embedding, or the target's frozen (null: trainable)
      */
     public record Settings(Integer hypernetLayers, Integer epochs, Double rotationLr, Integer warmupSteps,
-            List<Double> sparsity, List<Double> lossWeights) {
+            List<Double> sparsity, List<Double> lossWeights, HypernetEmbedding hypernetEmbedding) {
         public Settings {
             if ((epochs != null && epochs < 1) || (warmupSteps != null && warmupSteps < 0)
                     || (hypernetLayers != null && hypernetLayers < 1) || (rotationLr != null && !(rotationLr >= 0))) {
@@ -104,7 +106,7 @@ public final class HyperDasMethod implements InterventionMethod {
 
         /** Every setting at its default for the target. */
         public static Settings defaults() {
-            return new Settings(null, null, null, null, null, null);
+            return new Settings(null, null, null, null, null, null, null);
         }
     }
 
@@ -113,6 +115,8 @@ public final class HyperDasMethod implements InterventionMethod {
 
     /** The checkpoint file in the run folder. */
     public static final String CHECKPOINT = "checkpoint.safetensors";
+    /** The saved-config, checkpoint and parameters metadata key of {@link HyperDasConfig#hypernetEmbedding}. */
+    public static final String HYPERNET_EMBEDDING = "hypernet_embedding";
 
     private final Settings settings;
     private final Ablations ablations;
@@ -142,6 +146,13 @@ public final class HyperDasMethod implements InterventionMethod {
     /** This method with {@code a} as its ablations. */
     public HyperDasMethod withAblations(Ablations a) {
         return new HyperDasMethod(settings, a);
+    }
+
+    /** This method with the hypernetwork's embedding trained (the reference's) or the target's, frozen. */
+    public HyperDasMethod withHypernetEmbedding(HypernetEmbedding e) {
+        Settings s = settings;
+        return new HyperDasMethod(new Settings(s.hypernetLayers(), s.epochs(), s.rotationLr(), s.warmupSteps(),
+                s.sparsity(), s.lossWeights(), e), ablations);
     }
 
     @Override
@@ -178,7 +189,7 @@ public final class HyperDasMethod implements InterventionMethod {
                 o.evalBatchSize() != null ? o.evalBatchSize() : base.evalBatchSize(),
                 o.lr() != null ? o.lr() : d.hypernetLr(), o.warmupSteps() != null ? o.warmupSteps() : 0, o.seed());
         return new Configured(new HyperDasMethod(new Settings(o.hypernetLayers(), o.epochs(), o.rotationLr(),
-                o.warmupSteps(), o.sparsity(), o.lossWeights()), ablations), options);
+                o.warmupSteps(), o.sparsity(), o.lossWeights(), settings.hypernetEmbedding()), ablations), options);
     }
 
     @Override
@@ -206,7 +217,8 @@ public final class HyperDasMethod implements InterventionMethod {
         try {
             HyperDasConfig c = d.withLayer(o.layer()).withSubspaceDim(o.k()).withSeed(o.seed())
                     .withLearningRates(o.lr(), settings.rotationLr() != null ? settings.rotationLr() : d.rotationLr())
-                    .withAblations(ablations);
+                    .withAblations(ablations).withHypernetEmbedding(settings.hypernetEmbedding() != null
+                            ? settings.hypernetEmbedding() : HypernetEmbedding.TRAINABLE);
             if (settings.hypernetLayers() != null) {
                 c = c.withHypernetLayers(settings.hypernetLayers());
             }
@@ -281,10 +293,10 @@ public final class HyperDasMethod implements InterventionMethod {
             List<Pair> pool = task.pool();
             long cause = pool.stream().filter(p -> p.kind() == PairKind.CAUSE).count();
             log.printf("hyperdas: %d training pairs (%d cause, %d isolate), %d %s monitor pairs; %d steps (%d epochs x %d),"
-                    + " batch %d, layer %d, k %d, hypernetwork %d layers, %d parameters%n", pool.size(), cause,
+                    + " batch %d, layer %d, k %d, hypernetwork %d layers%s, %d parameters%n", pool.size(), cause,
                     pool.size() - cause, task.monitor().size(), task.heldOut() ? "held-out" : "training",
                     task.totalSteps(), plan.epochs(), task.perEpoch(), plan.batchSize(), config.layer(),
-                    config.subspaceDim(), config.hypernetLayers(),
+                    config.subspaceDim(), config.hypernetLayers(), config.frozenEmbedding() ? " (embedding frozen)" : "",
                     shapes(graphs).values().stream().mapToLong(HyperDasMethod::count).sum());
             TrainLoop.Settings loop = new TrainLoop.Settings(NAME, control.stopAfter(),
                     control.progressEvery(PROGRESS_EVERY), 0, ckpt == null ? null
@@ -346,6 +358,9 @@ public final class HyperDasMethod implements InterventionMethod {
         if (!config.ablations().isNone()) {
             meta.put("ablations", String.join(",", config.ablations().names()));
         }
+        if (config.frozenEmbedding()) { // absent in the reference's trainable runs, as before the option
+            meta.put(HYPERNET_EMBEDDING, config.hypernetEmbedding().optionName());
+        }
         return meta;
     }
 
@@ -379,6 +394,7 @@ public final class HyperDasMethod implements InterventionMethod {
         h.put("clip_norm", config.clipNorm());
         h.put("batch_size", plan.batchSize());
         h.put("ablations", config.ablations().names());
+        h.put(HYPERNET_EMBEDDING, config.hypernetEmbedding().optionName());
         d.put("hyperdas", h);
         return d;
     }

@@ -293,6 +293,9 @@ public final class HyperDasTrained implements TrainedIntervention {
         writer.metadata("layer", Integer.toString(graphs.config().layer()));
         writer.metadata("k", Integer.toString(graphs.config().subspaceDim()));
         writer.metadata("hypernet_layers", Integer.toString(graphs.config().hypernetLayers()));
+        if (graphs.config().frozenEmbedding()) {
+            writer.metadata(HyperDasMethod.HYPERNET_EMBEDDING, graphs.config().hypernetEmbedding().optionName());
+        }
         for (Map.Entry<String, float[]> e : parameters.entrySet()) {
             writer.addF32(e.getKey(), shapes.get(e.getKey()), e.getValue());
         }

@@ -30,7 +30,8 @@ import org.hyperdas.trainer.TargetDefaults;
  *   <li>in the step: gradients and their clipped copies {@code 8 Pt}, AdamW's elementwise temporaries
  *       ({@value #ADAMW_TEMPORARIES} of the largest trainable tensor at once: the products and the
  *       denominator of Optimizers.adamW), the zeros the gradient of the hypernetwork's embedding (the
- *       largest trainable tensor) is scattered into, the activations kept for the backward pass
+ *       largest trainable tensor) is scattered into (none with a frozen embedding, whose parameters,
+ *       moments and gradient are gone too, the largest tensor then a smaller one), the activations kept for the backward pass
  *       ({@link #activations}) and ONNX Runtime's workspace ({@value #WORKSPACE_SHARE} of them);</li>
  *   <li>the process: JVM and ONNX Runtime ({@value #PROCESS_BYTES} bytes), the tokenizer
  *       ({@value #TOKENIZER_BYTES_PER_ID} bytes per vocabulary id), a train run's heap
@@ -159,9 +160,11 @@ public record MemoryPlan(StepShape shape, DType stored, boolean cuda, long avail
             items.add(new Item("state slots on the device (in and out)", 2 * 12 * pt, true, EnumSet.of(Phase.STEP)));
         }
         items.add(new Item("gradients (+ clipped copy)", 8 * pt, true, EnumSet.of(Phase.STEP)));
-        // StructuralGradients.gather: the embedding's gradient is a ScatterND (add) into zeros of its shape.
-        items.add(new Item("zeros the embedding gradient is scattered into", 4 * shape.largestTrainableTensor(), true,
-                EnumSet.of(Phase.STEP)));
+        if (!shape.config().frozenEmbedding()) {
+            // StructuralGradients.gather: the embedding's gradient is a ScatterND (add) into zeros of its shape.
+            items.add(new Item("zeros the embedding gradient is scattered into", 4 * shape.largestTrainableTensor(),
+                    true, EnumSet.of(Phase.STEP)));
+        }
         items.add(new Item("AdamW temporaries (" + ADAMW_TEMPORARIES + " x largest tensor)",
                 ADAMW_TEMPORARIES * 4 * shape.largestTrainableTensor(), true, EnumSet.of(Phase.STEP)));
         long act = activations();

@@ -3,6 +3,7 @@ package org.hyperdas.trainer.plan;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import org.hyperdas.graphs.hyperdas.HyperDasConfig;
+import org.hyperdas.graphs.hyperdas.HypernetEmbedding;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.hyperdas.runtime.safetensors.DType;
@@ -38,6 +39,13 @@ public final class PlanReport {
     /** {@link #plan} of a run with train's {@code --steps-per-call stepsPerCall}. */
     public static MemoryPlan plan(LlamaConfig target, DType stored, Integer hypernetLayers, Integer batch, int seq,
             boolean cuda, long available, int stepsPerCall) {
+        return plan(target, stored, hypernetLayers, batch, seq, cuda, available, stepsPerCall,
+                HypernetEmbedding.TRAINABLE);
+    }
+
+    /** {@link #plan} of a run with train's {@code --hypernet-embedding embedding}. */
+    public static MemoryPlan plan(LlamaConfig target, DType stored, Integer hypernetLayers, Integer batch, int seq,
+            boolean cuda, long available, int stepsPerCall, HypernetEmbedding embedding) {
         if (seq < 1 || (batch != null && batch < 1)) {
             throw new BadInputException("plan: expected --seq >= 1 and --batch-size >= 1, found " + seq + ", " + batch);
         }
@@ -45,7 +53,8 @@ public final class PlanReport {
             throw new BadInputException("--steps-per-call " + stepsPerCall + ": expected 1 or more steps");
         }
         // train's layer: the baselines' default, which HyperDAS shares
-        HyperDasConfig c = TargetDefaults.hyperdas(target).withLayer(TargetDefaults.baseline(target, 0).layer());
+        HyperDasConfig c = TargetDefaults.hyperdas(target).withLayer(TargetDefaults.baseline(target, 0).layer())
+                .withHypernetEmbedding(embedding);
         if (hypernetLayers != null) {
             if (hypernetLayers < 1 || hypernetLayers > target.numHiddenLayers()) {
                 throw new BadInputException("--hypernet-layers " + hypernetLayers + ": expected 1.."
@@ -60,11 +69,17 @@ public final class PlanReport {
 
     /** The deepest hypernetwork (1..target layers) whose plan fits, or 0 when none does. */
     public static int deepestFitting(MemoryPlan p) {
+        return deepestFitting(p, p.shape().config().hypernetEmbedding());
+    }
+
+    /** {@link #deepestFitting(MemoryPlan)} of {@code p} with the hypernetwork's embedding {@code embedding}. */
+    public static int deepestFitting(MemoryPlan p, HypernetEmbedding embedding) {
         int best = 0;
         LlamaConfig t = p.shape().target();
         for (int n = 1; n <= t.numHiddenLayers(); n++) {
             StepShape s = p.shape();
-            MemoryPlan q = new MemoryPlan(new StepShape(t, s.config().withHypernetLayers(n), s.batch(), s.baseSeq(),
+            HyperDasConfig c = s.config().withHypernetLayers(n).withHypernetEmbedding(embedding);
+            MemoryPlan q = new MemoryPlan(new StepShape(t, c, s.batch(), s.baseSeq(),
                     s.sourceSeq(), s.instructionSeq(), s.labelTokens()), p.stored(), p.cuda(), p.available(),
                     p.stepsPerCall());
             if (q.fits()) {
@@ -96,9 +111,9 @@ public final class PlanReport {
         StepShape s = p.shape();
         LlamaConfig t = s.target();
         b.append(String.format(Locale.ROOT, "target: %d layers, hidden %d, %,d parameters (%s stored); HyperDAS layer %d,"
-                + " k %d, hypernetwork %d layers = %,d trainable parameters%n", t.numHiddenLayers(), t.hiddenSize(),
+                + " k %d, hypernetwork %d layers%s = %,d trainable parameters%n", t.numHiddenLayers(), t.hiddenSize(),
                 t.parameterCount(), p.stored(), s.config().layer(), s.config().subspaceDim(), s.config().hypernetLayers(),
-                s.trainableParameters()));
+                s.config().frozenEmbedding() ? " (embedding frozen)" : "", s.trainableParameters()));
         b.append(String.format(Locale.ROOT, "step: batch %d, base %d, source %d, instruction %d, label %d tokens; %.1f"
                 + " GFLOP%n", s.batch(), s.baseSeq(), s.sourceSeq(), s.instructionSeq(), s.labelTokens(),
                 s.flopsPerStep() / 1e9));
@@ -131,9 +146,7 @@ public final class PlanReport {
                 MemoryPlan.size(ram), MemoryPlan.size(p.heapBytes()), MemoryPlan.size(heapLimit),
                 p.heapBytes() <= heapLimit ? "fits" : "does NOT fit", MemoryPlan.size(p.directBytes()),
                 MemoryPlan.size(ram / 4 * 3), p.directBytes() <= ram / 4 * 3 ? "fits" : "does NOT fit"));
-        int deepest = deepestFitting(p);
-        b.append(deepest == 0 ? "no hypernetwork depth fits\n"
-                : String.format(Locale.ROOT, "deepest hypernetwork that fits: %d layers%n", deepest));
+        b.append(deepest(p));
         if (p.cuda()) {
             b.append(String.format(Locale.ROOT, "PCIe per step (parameters, m, v in and out, and the batch): %s;"
                     + " per call of K steps with the state kept on the device: %s (K=1), %s (K=8), %s (K=32), i.e."
@@ -143,6 +156,23 @@ public final class PlanReport {
                     MemoryPlan.size(p.pcieBytesPerCall(8) / 8), MemoryPlan.size(p.pcieBytesPerCall(32) / 32)));
         }
         return b.toString();
+    }
+
+    /**
+     * The deepest hypernetwork that fits; for the trainable embedding, when fewer than 2 layers or
+     * not the planned depth fit, also how deep one with a frozen embedding fits.
+     */
+    private static String deepest(MemoryPlan p) {
+        int deepest = deepestFitting(p);
+        String line = deepest == 0 ? "no hypernetwork depth fits"
+                : String.format(Locale.ROOT, "deepest hypernetwork that fits: %d layers", deepest);
+        if (!p.shape().config().frozenEmbedding() && (deepest < 2 || !p.fits())) {
+            int frozen = deepestFitting(p, HypernetEmbedding.FROZEN);
+            line += frozen == 0 ? "; with " + HypernetEmbedding.OPTION + " frozen none fits either"
+                    : String.format(Locale.ROOT, "; with %s frozen (the target's embedding, not trained): %d layers",
+                            HypernetEmbedding.OPTION, frozen);
+        }
+        return line + "\n";
     }
 
     /**

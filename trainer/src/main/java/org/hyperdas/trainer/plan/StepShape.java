@@ -60,7 +60,10 @@ public record StepShape(LlamaConfig target, HyperDasConfig config, int batch, in
         return n;
     }
 
-    /** Elements of the largest trainable tensor (the hypernetwork's copy of the embedding, on Llama 3). */
+    /**
+     * Elements of the largest trainable tensor (the hypernetwork's copy of the embedding, on Llama 3;
+     * with a frozen embedding a matrix of a layer or of the heads).
+     */
     public long largestTrainableTensor() {
         long max = 0;
         for (long[] shape : HyperDasParameters.shapes(target, config).values()) {
