@@ -33,9 +33,10 @@ import org.hyperdas.runtime.hf.HfTokenizer;
  * in-process evaluation batched them (per split, das / mdas per attribute; sorted by teacher-forced
  * text length then source prompt length; cut into config.json's eval_batch_size; the batcher's
  * padding), the exported graph gives the teacher-forced logits at the label positions alone (its
- * logit_positions are the batch's label positions), and their argmax gives the predicted text and the correctness (the label tokens config.json's
- * label_tokens names, {@link RunProtocol}; the first 3 for runs that predate it). Predictions, correctness flags and the Cause /
- * Isolate / Disentangle of each split (scores.json) are compared exactly.
+ * logit_positions are the batch's label positions), and their argmax gives the predicted text
+ * and the correctness (the label tokens config.json's label_tokens names, {@link RunProtocol}; the
+ * first 3 for runs that predate it). Predictions, correctness flags and the Cause / Isolate /
+ * Disentangle of each split (scores.json) are compared exactly.
  */
 public final class ExportVerifier {
     /** How many mismatching rows a report keeps as examples. */
