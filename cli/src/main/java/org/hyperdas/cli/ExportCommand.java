@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
                 + " weights file (safetensors, the graphs' external data) and manifest.json; each graph follows a"
                 + " versioned contract in export-specs/.",
             "hyperdas: intervened-soft.onnx, intervened-one-to-many.onnx, intervened-one-to-one.onnx,"
-                + " intervened-global-argmax.onnx (full logits, selection, subspace), hypernetwork.onnx (the"
+                + " intervened-global-argmax.onnx (the logits at the fed logit_positions, selection, subspace),"
+                + " hypernetwork.onnx (the"
                 + " groundtruth mode is not exported: its selection needs each pair's entity positions); das, mdas, patching: intervened.onnx; every method:"
                 + " target.onnx (the unmodified target).",
             "The export is built in a hidden sibling folder and renamed to --out when complete.",

@@ -49,9 +49,9 @@ public final class TryService {
 
         HfTokenizer tok = model.tokenizer();
         PortableInference.FirstStep first = answer.first();
-        int last = first.inputs().baseIds()[0].length - 1;
-        List<TryResult.TokenProbability> baseTop = top(first.baseLogits(), last, tok);
-        List<TryResult.TokenProbability> intervenedTop = top(first.intervenedLogits(), last, tok);
+        // The first step's logits are those at the prompt's last token alone: [1, 1, vocab].
+        List<TryResult.TokenProbability> baseTop = top(first.baseLogits(), 0, tok);
+        List<TryResult.TokenProbability> intervenedTop = top(first.intervenedLogits(), 0, tok);
         TryResult.Heatmap heatmap = null;
         PortableInference.Selected site = null;
         if (first.selection() != null) {
@@ -98,7 +98,10 @@ public final class TryService {
         }
     }
 
-    /** The {@link #TOP_TOKENS} likeliest tokens at {@code position} of batch row 0, by softmax. */
+    /**
+     * The {@link #TOP_TOKENS} likeliest tokens at logit position {@code position} (an index into
+     * the logits' second axis) of batch row 0, by softmax.
+     */
     static List<TryResult.TokenProbability> top(ExportedModel.FloatTensor logits, int position, HfTokenizer tok) {
         int vocab = (int) logits.shape()[2];
         int offset = position * vocab;

@@ -32,10 +32,11 @@ import org.hyperdas.runtime.hf.HfTokenizer;
  * every row of its predictions.arrow is rebuilt into its pair, the pairs are batched as the
  * in-process evaluation batched them (per split, das / mdas per attribute; sorted by teacher-forced
  * text length then source prompt length; cut into config.json's eval_batch_size; the batcher's
- * padding), the exported graph gives the full teacher-forced logits, and the argmax at the label
- * positions gives the predicted text and the correctness (the label tokens config.json's
- * label_tokens names, {@link RunProtocol}; the first 3 for runs that predate it). Predictions, correctness flags and the Cause /
- * Isolate / Disentangle of each split (scores.json) are compared exactly.
+ * padding), the exported graph gives the teacher-forced logits at the label positions alone (its
+ * logit_positions are the batch's label positions), and their argmax gives the predicted text
+ * and the correctness (the label tokens config.json's label_tokens names, {@link RunProtocol}; the
+ * first 3 for runs that predate it). Predictions, correctness flags and the Cause / Isolate /
+ * Disentangle of each split (scores.json) are compared exactly.
  */
 public final class ExportVerifier {
     /** How many mismatching rows a report keeps as examples. */
@@ -250,7 +251,8 @@ public final class ExportVerifier {
         ExportManifest m = export.manifest();
         String mode = m.modes().isEmpty() ? null : run.substring(m.method().length() + 1);
         if (!export.spec(export.intervenedFile(mode)).hasInput(ExportedModel.ATTRIBUTE)) {
-            return evaluate(export, pairs, batchSize, protocol, x -> export.intervene(mode, -1, x).get("logits"));
+            return evaluate(export, pairs, batchSize, protocol,
+                    (x, positions) -> export.intervene(mode, -1, x, positions).get(ExportedModel.LOGITS));
         }
         Map<String, List<Integer>> byAttribute = new LinkedHashMap<>();
         for (int i = 0; i < pairs.size(); i++) {
@@ -267,7 +269,7 @@ public final class ExportVerifier {
                         m.attributes().toString());
             }
             List<Outcome> o = evaluate(export, e.getValue().stream().map(pairs::get).toList(), batchSize, protocol,
-                    x -> export.intervene(mode, attribute, x).get("logits"));
+                    (x, positions) -> export.intervene(mode, attribute, x, positions).get(ExportedModel.LOGITS));
             for (int i = 0; i < o.size(); i++) {
                 out[e.getValue().get(i)] = o.get(i);
             }
@@ -275,10 +277,10 @@ public final class ExportVerifier {
         return Arrays.asList(out);
     }
 
-    /** An exported graph's full logits [batch, base_seq, vocab] for a batch's inputs. */
+    /** An exported graph's logits [batch, positions, vocab] at {@code logitPositions} for a batch's inputs. */
     @FunctionalInterface
     interface Logits {
-        ExportedModel.FloatTensor of(InferenceInputs x) throws OrtException;
+        ExportedModel.FloatTensor of(InferenceInputs x, long[][] logitPositions) throws OrtException;
     }
 
     private static List<Outcome> evaluate(ExportedModel export, List<Pair> pairs, int batchSize, RunProtocol protocol,
@@ -290,7 +292,8 @@ public final class ExportVerifier {
         int at = 0;
         for (List<Pair> chunk : batches(pairs, batchSize)) {
             PairBatch batch = batcher.batch(chunk);
-            List<Outcome> o = outcomes(batch, graph.of(InferenceInputs.of(batch)), tok, protocol.labelTokens());
+            ExportedModel.FloatTensor logits = graph.of(InferenceInputs.of(batch), labelPositions(batch));
+            List<Outcome> o = outcomes(batch, logits, tok, protocol.labelTokens());
             for (Outcome x : o) {
                 out[order[at++]] = x;
             }
@@ -333,9 +336,21 @@ public final class ExportVerifier {
     }
 
     /**
-     * The outcomes of a batch from full logits [batch, base_seq, vocab]: the argmax at each label
-     * position, decoded; correct when the run's {@link LabelTokens} are predicted (as the in-process
-     * evaluation judges).
+     * The logit positions of a batch's teacher-forced scoring: its label positions [batch][labels]
+     * (the base position before each label token; 0 on padding).
+     */
+    public static long[][] labelPositions(PairBatch batch) {
+        long[][] out = new long[batch.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = batch.labelPositions().row(i);
+        }
+        return out;
+    }
+
+    /**
+     * The outcomes of a batch from its logits at the label positions [batch, labels, vocab]
+     * ({@link #labelPositions}): the argmax at each real label token, decoded; correct when the
+     * run's {@link LabelTokens} are predicted (as the in-process evaluation judges).
      */
     public static List<Outcome> outcomes(PairBatch batch, ExportedModel.FloatTensor logits, HfTokenizer tok,
             LabelTokens labelTokens) {
@@ -344,7 +359,7 @@ public final class ExportVerifier {
             int n = PairBatch.length(batch.labelMask(), i);
             long[] predicted = new long[n];
             for (int j = 0; j < n; j++) {
-                predicted[j] = logits.argmax(i, batch.labelPositions().get(i, j));
+                predicted[j] = logits.argmax(i, j);
             }
             boolean correct = labelTokens.correct(predicted, 0, batch.labelIds().row(i, n), 0, n);
             out.add(new Outcome(batch.pairs().get(i), tok.decode(predicted), correct));

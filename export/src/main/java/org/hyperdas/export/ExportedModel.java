@@ -23,13 +23,21 @@ import org.hyperdas.runtime.ort.Tensors;
  * tokenizer.json) and plain ONNX Runtime sessions, no graph building.
  *
  * <p>{@link #open} reads manifest.json and checks that every file it lists exists and that each
- * graph's spec version is the one this code reads ({@link GraphSpec#SUPPORTED}); a session is
- * opened on first use of its graph and its input and output names are checked against the spec.
- * Every problem is a {@link BadInputException} naming the file, the field and the expected value.
+ * graph's spec version is the one this code reads ({@link GraphSpec#SUPPORTED}); an export written
+ * with older specs (version 1: logits at every position) is refused, to be exported again. A
+ * session is opened on first use of its graph and its input and output names are checked against
+ * the spec. Every problem is a {@link BadInputException} naming the file, the field and the
+ * expected value.
+ *
+ * <p>The graphs with logits compute them only at the positions the caller asks for
+ * ({@link FeedSchema#LOGIT_POSITIONS}, [batch][positions]): their logits are
+ * [batch, positions, vocab], entry {@code [b, i]} at position {@code logitPositions[b][i]}.
  */
 public final class ExportedModel implements AutoCloseable {
     /** The input of an intervened graph that chooses whose trained subspace to use. */
     public static final String ATTRIBUTE = "attribute";
+    /** The output of the graphs with logits, [batch, positions, vocab]. */
+    public static final String LOGITS = "logits";
 
     private final Path folder;
     private final ExportManifest manifest;
@@ -103,7 +111,8 @@ public final class ExportedModel implements AutoCloseable {
             }
             if (g.specVersion() != supported) {
                 throw BadInputException.field(manifestFile, where + ".spec_version", supported + " (the version of spec "
-                        + g.spec() + " this hyperdas-run reads, for " + g.file() + ")", g.specVersion());
+                        + g.spec() + " this hyperdas-run reads, for " + g.file() + "; re-export the run with this"
+                        + " hyperdas-run: hyperdas-run export --run RUN_DIR --out NEW_DIR)", g.specVersion());
             }
             requireFile(folder, manifestFile, where + ".file", g.file());
             specs.put(g.file(), GraphSpec.load(g.spec()));
@@ -187,8 +196,8 @@ public final class ExportedModel implements AutoCloseable {
     }
 
     /**
-     * Runs a graph on int64 inputs ([rows][cols] arrays; a {@code long[]} of length 1 fed as a
-     * scalar) and returns the float outputs by name.
+     * Runs a graph on int64 inputs ([rows][cols] arrays; a {@code Long} fed as a scalar) and
+     * returns the float outputs by name.
      */
     public Map<String, FloatTensor> run(String file, Map<String, Object> inputs) throws OrtException {
         OrtSession s = session(file);
@@ -225,34 +234,41 @@ public final class ExportedModel implements AutoCloseable {
         }
     }
 
-    /** target.onnx: logits [batch, seq, vocab] of the unmodified target. */
-    public FloatTensor targetLogits(long[][] ids, long[][] mask) throws OrtException {
+    /**
+     * target.onnx: the logits [batch, positions, vocab] of the unmodified target at
+     * {@code logitPositions} [batch][positions].
+     */
+    public FloatTensor targetLogits(long[][] ids, long[][] mask, long[][] logitPositions) throws OrtException {
         Map<String, Object> in = new LinkedHashMap<>();
         in.put(FeedSchema.INPUT_IDS.name(), ids);
         in.put(FeedSchema.ATTENTION_MASK.name(), mask);
-        return run(file(GraphSpec.TARGET, null), in).get("logits");
+        in.put(FeedSchema.LOGIT_POSITIONS.name(), checkedPositions(logitPositions, ids));
+        return run(file(GraphSpec.TARGET, null), in).get(LOGITS);
     }
 
-    /** A HyperDAS intervened graph of {@code mode} ("soft", "one-to-many", "one-to-one"). */
-    public Intervened hyperdas(String mode, InferenceInputs x) throws OrtException {
-        Map<String, FloatTensor> out = run(file(GraphSpec.HYPERDAS_INTERVENED, mode), x, null);
-        return new Intervened(out.get("logits"), out.get("selection"), out.get("subspace"));
+    /**
+     * A HyperDAS intervened graph of {@code mode} ("soft", "one-to-many", "one-to-one"), logits at
+     * {@code logitPositions} [batch][positions] of the base.
+     */
+    public Intervened hyperdas(String mode, InferenceInputs x, long[][] logitPositions) throws OrtException {
+        Map<String, FloatTensor> out = run(file(GraphSpec.HYPERDAS_INTERVENED, mode), x, null, logitPositions);
+        return new Intervened(out.get(LOGITS), out.get("selection"), out.get("subspace"));
     }
 
     /** hypernetwork.onnx: the soft selection and the subspace. */
     public Map<String, FloatTensor> hypernetwork(InferenceInputs x) throws OrtException {
-        return run(file(GraphSpec.HYPERDAS_HYPERNETWORK, null), x, null);
+        return run(file(GraphSpec.HYPERDAS_HYPERNETWORK, null), x, null, null);
     }
 
     /**
      * The intervened graph exported once (das, mdas, patching), with one site per example at the
-     * last entity tokens; logits [batch, base_seq, vocab].
+     * last entity tokens; logits [batch, positions, vocab] at {@code logitPositions} of the base.
      *
      * @param attribute index into the manifest's attributes, for a graph with an {@value #ATTRIBUTE} input
      *     (ignored otherwise)
      */
-    public FloatTensor fixedSite(int attribute, InferenceInputs x) throws OrtException {
-        return intervene(null, attribute, x).get("logits");
+    public FloatTensor fixedSite(int attribute, InferenceInputs x, long[][] logitPositions) throws OrtException {
+        return intervene(null, attribute, x, logitPositions).get(LOGITS);
     }
 
     /**
@@ -270,12 +286,14 @@ public final class ExportedModel implements AutoCloseable {
 
     /**
      * Runs the intervened graph of {@code mode} (null: the one exported once) on {@code x}; every
-     * input its spec lists comes from {@code x}, and {@value #ATTRIBUTE}, where the spec has it,
-     * is {@code attribute}.
+     * input its spec lists comes from {@code x}, {@value #ATTRIBUTE}, where the spec has it, is
+     * {@code attribute}, and the logits are those at {@code logitPositions} of the base.
      *
      * @param attribute index into the manifest's attributes, for a graph with an attribute input
+     * @param logitPositions [batch][positions], each in [0, base_seq)
      */
-    public Map<String, FloatTensor> intervene(String mode, int attribute, InferenceInputs x) throws OrtException {
+    public Map<String, FloatTensor> intervene(String mode, int attribute, InferenceInputs x, long[][] logitPositions)
+            throws OrtException {
         String file = intervenedFile(mode);
         Long index = null;
         if (spec(file).hasInput(ATTRIBUTE)) {
@@ -285,16 +303,47 @@ public final class ExportedModel implements AutoCloseable {
             }
             index = (long) attribute;
         }
-        return run(file, x, index);
+        return run(file, x, index, logitPositions);
     }
 
-    /** Runs a graph with each input its spec lists taken from {@code x} ({@value #ATTRIBUTE}: {@code attribute}). */
-    private Map<String, FloatTensor> run(String file, InferenceInputs x, Long attribute) throws OrtException {
+    /**
+     * Runs a graph with each input its spec lists taken from {@code x} ({@value #ATTRIBUTE}:
+     * {@code attribute}; logit_positions: {@code logitPositions}).
+     */
+    private Map<String, FloatTensor> run(String file, InferenceInputs x, Long attribute, long[][] logitPositions)
+            throws OrtException {
         Map<String, Object> in = new LinkedHashMap<>();
         for (GraphSpec.TensorSpec t : spec(file).inputs()) {
-            in.put(t.name(), t.name().equals(ATTRIBUTE) ? attribute : x.input(t.name()));
+            String name = t.name();
+            in.put(name, name.equals(ATTRIBUTE) ? attribute
+                    : name.equals(FeedSchema.LOGIT_POSITIONS.name()) ? checkedPositions(logitPositions, x.baseIds())
+                    : x.input(name));
         }
         return run(file, in);
+    }
+
+    /**
+     * {@code positions}, checked: one row per sequence of {@code ids}, rows of one length, each
+     * entry a position of its row (ONNX Runtime would reject an index outside the sequence, or read
+     * a neighbouring row's for a negative one).
+     */
+    private static long[][] checkedPositions(long[][] positions, long[][] ids) {
+        if (positions == null || positions.length != ids.length) {
+            throw new IllegalArgumentException("logit positions: expected one row per sequence (" + ids.length
+                    + "), found " + (positions == null ? "none" : positions.length));
+        }
+        for (int b = 0; b < positions.length; b++) {
+            if (positions[b].length != positions[0].length) {
+                throw new IllegalArgumentException("logit positions: rows of different lengths");
+            }
+            for (long p : positions[b]) {
+                if (p < 0 || p >= ids[b].length) {
+                    throw new IllegalArgumentException("logit position " + p + " of row " + b + " outside [0, "
+                            + ids[b].length + ")");
+                }
+            }
+        }
+        return positions;
     }
 
     @Override

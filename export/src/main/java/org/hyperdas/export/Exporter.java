@@ -19,6 +19,7 @@ import org.hyperdas.graphs.Value;
 import org.hyperdas.graphs.llama.LlamaBuilder;
 import org.hyperdas.graphs.llama.LlamaHooks;
 import org.hyperdas.graphs.llama.LlamaWeights;
+import org.hyperdas.graphs.nn.TokenPositions;
 import org.hyperdas.runtime.BadInputException;
 import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.HfModel;
@@ -37,7 +38,7 @@ import org.hyperdas.runtime.safetensors.WeightStore;
  *   manifest.json                   what was exported (export-specs/manifest.v1.json)
  *   weights.safetensors             every initializer of every graph: the target's tensors (HF names,
  *                                   stored dtype) and the trained ones; the graphs' one external-data file
- *   target.onnx                     the target alone (export-specs/target.v1.json)
+ *   target.onnx                     the target alone (export-specs/target.v2.json)
  *   the method's graphs             from its {@link MethodExporter}, each following a bundled spec
  *   tokenizer.json                  the target's (and its tokenizer_config.json when it has one)
  * </pre>
@@ -230,13 +231,18 @@ public final class Exporter {
         return new ExportManifest.GraphEntry(file, spec.spec(), spec.specVersion(), mode);
     }
 
-    /** The plain target: input_ids, attention_mask to logits at every position. */
+    /**
+     * The plain target: input_ids, attention_mask and logit_positions to the logits at those
+     * positions; the final norm and the LM head run on the gathered states alone.
+     */
     private static Graph targetGraph(LlamaConfig target, LlamaWeights weights) {
         Graph g = new Graph("target");
         LlamaBuilder llama = new LlamaBuilder(g, target, weights);
         Value ids = g.input(FeedSchema.INPUT_IDS);
         Value mask = g.input(FeedSchema.ATTENTION_MASK);
-        g.output(LlamaHooks.LOGITS, llama.forward(ids, llama.context(mask)).logits());
+        Value positions = g.input(FeedSchema.LOGIT_POSITIONS);
+        Value last = llama.prefix(ids, llama.context(mask), target.numHiddenLayers());
+        g.output(LlamaHooks.LOGITS, llama.lmHead(llama.finalNorm(TokenPositions.gather(last, positions))));
         return g;
     }
 

@@ -39,13 +39,18 @@ public record GraphSpec(
         @JsonProperty("inputs") List<TensorSpec> inputs,
         @JsonProperty("outputs") List<TensorSpec> outputs) {
 
-    /** The graph kinds and the one version of each this code writes and reads. */
+    /**
+     * The graph kinds and the one version of each this code writes and reads. Version 2 of the
+     * graphs with logits returns them only at the fed {@code logit_positions} (version 1: at
+     * every position, [batch, seq, vocab]); exports of version 1 are refused by the loader, to be
+     * exported again.
+     */
     public static final Map<String, Integer> SUPPORTED = Map.of(
-            "hyperdas-intervened", 1,
+            "hyperdas-intervened", 2,
             "hyperdas-hypernetwork", 1,
-            "das-intervened", 1,
-            "patching-intervened", 1,
-            "target", 1);
+            "das-intervened", 2,
+            "patching-intervened", 2,
+            "target", 2);
 
     public static final String HYPERDAS_INTERVENED = "hyperdas-intervened";
     public static final String HYPERDAS_HYPERNETWORK = "hyperdas-hypernetwork";

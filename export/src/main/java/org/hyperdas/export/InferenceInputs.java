@@ -161,6 +161,22 @@ public record InferenceInputs(long[][] baseIds, long[][] baseMask, long[][] base
         return baseIds.length;
     }
 
+    /**
+     * Per row, the position of its last real base token, [batch][1]: the logit positions of a
+     * generation step (whose next-token logits give the next token).
+     */
+    public long[][] lastRealBasePositions() {
+        long[][] out = new long[batch()][1];
+        for (int b = 0; b < batch(); b++) {
+            int last = baseMask[b].length - 1;
+            while (last > 0 && baseMask[b][last] == 0) {
+                last--;
+            }
+            out[b][0] = last;
+        }
+        return out;
+    }
+
     /** Row {@code b}'s base tokens with mask 1 (its real tokens, padding left out). */
     public long[] realBaseIds(int b) {
         return Arrays.copyOf(baseIds[b], (int) Arrays.stream(baseMask[b]).sum());

@@ -11,8 +11,9 @@ import org.hyperdas.runtime.hf.HfTokenizer;
 /**
  * {@code hyperdas-run infer}: greedy answers of an exported model to one base prompt, without and
  * with the intervention, and what the intervention selected. Each new token re-runs the
- * full-sequence graph on the prompt plus the tokens so far; the new tokens are outside the
- * intervention mask, so only the prompt's positions are ever written.
+ * full-sequence graph on the prompt plus the tokens so far, asking for the logits at the last
+ * token alone; the new tokens are outside the intervention mask, so only the prompt's positions
+ * are ever written.
  */
 public final class PortableInference {
     private PortableInference() {
@@ -52,9 +53,9 @@ public final class PortableInference {
     }
 
     /**
-     * The first generation step as it ran: the prompt's inputs, the target's logits
-     * [1, prompt, vocab], the intervened logits [1, prompt, vocab] and, for a graph that selects,
-     * its selection [1, source_rows, prompt] (else null).
+     * The first generation step as it ran: the prompt's inputs, the target's logits at the
+     * prompt's last token [1, 1, vocab], the intervened logits there [1, 1, vocab] and, for a graph
+     * that selects, its selection [1, source_rows, prompt] (else null).
      */
     public record FirstStep(InferenceInputs inputs, ExportedModel.FloatTensor baseLogits,
             ExportedModel.FloatTensor intervenedLogits, ExportedModel.FloatTensor selection) {
@@ -79,11 +80,12 @@ public final class PortableInference {
         ExportedModel.FloatTensor firstBase = null;
         for (int i = 0; i < r.maxNewTokens(); i++) {
             long[][] mask = {ones(ids.length)};
-            ExportedModel.FloatTensor logits = model.targetLogits(new long[][] {ids}, mask);
+            long[][] last = {{ids.length - 1}};
+            ExportedModel.FloatTensor logits = model.targetLogits(new long[][] {ids}, mask, last);
             if (i == 0) {
                 firstBase = logits;
             }
-            long next = logits.argmax(0, ids.length - 1);
+            long next = logits.argmax(0, 0);
             plain.add(next);
             if (next == eos) {
                 break;
@@ -109,10 +111,11 @@ public final class PortableInference {
         List<Long> intervened = new ArrayList<>();
         FirstStep first = null;
         for (int i = 0; i < r.maxNewTokens(); i++) {
-            Map<String, ExportedModel.FloatTensor> out = model.intervene(mode, attribute, x);
-            long next = out.get("logits").argmax(0, x.realBaseIds(0).length - 1);
+            Map<String, ExportedModel.FloatTensor> out = model.intervene(mode, attribute, x,
+                    x.lastRealBasePositions());
+            long next = out.get(ExportedModel.LOGITS).argmax(0, 0);
             if (i == 0) {
-                first = new FirstStep(x, firstBase, out.get("logits"), selects ? out.get(SELECTION) : null);
+                first = new FirstStep(x, firstBase, out.get(ExportedModel.LOGITS), selects ? out.get(SELECTION) : null);
                 if (selects) {
                     selected = topPairs(out.get(SELECTION), x, tok);
                 }

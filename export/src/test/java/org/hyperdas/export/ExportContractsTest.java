@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +40,54 @@ class ExportContractsTest {
         }
     }
 
+    /**
+     * Version 2 of each spec with logits differs from version 1 (kept: it describes the exports
+     * written before) only in the logit_positions input and the logits' middle axis: the same
+     * other inputs and outputs, the logits [batch, positions, vocab] instead of at every position.
+     */
+    @Test
+    void version2AsksForLogitPositionsAndKeepsEverythingElseOfVersion1() throws Exception {
+        for (Map.Entry<String, Integer> e : GraphSpec.SUPPORTED.entrySet()) {
+            GraphSpec v1 = bundled(e.getKey(), 1);
+            GraphSpec current = GraphSpec.load(e.getKey());
+            if (!v1.hasOutput("logits")) {
+                assertEquals(1, e.getValue(), e.getKey() + ": no logits, no version 2");
+                continue;
+            }
+            assertEquals(2, e.getValue(), e.getKey());
+            List<GraphSpec.TensorSpec> inputs = new ArrayList<>(v1.inputs());
+            inputs.add(tensor(current, "logit_positions"));
+            assertEquals(inputs, current.inputs(), e.getKey());
+            GraphSpec.TensorSpec positions = tensor(current, "logit_positions");
+            assertEquals(List.of("batch", "positions"), positions.shape());
+            assertEquals("int64", positions.dtype());
+            assertEquals(List.of("batch", "positions", "vocab"), tensor(current, "logits").shape(), e.getKey());
+            List<String> v1Logits = v1.outputs().get(0).shape();
+            assertEquals(List.of("batch", e.getKey().equals(GraphSpec.TARGET) ? "seq" : "base_seq", "vocab"), v1Logits);
+            for (int i = 1; i < v1.outputs().size(); i++) {
+                assertEquals(v1.outputs().get(i), current.outputs().get(i), e.getKey());
+            }
+            assertEquals("dynamic", current.dim("positions").orElseThrow().kind());
+        }
+    }
+
+    private static GraphSpec bundled(String name, int version) throws Exception {
+        try (InputStream in = GraphSpec.class.getResourceAsStream(GraphSpec.RESOURCE_FOLDER
+                + GraphSpec.fileName(name, version))) {
+            assertTrue(in != null, name + " v" + version + " is bundled");
+            GraphSpec s = new ObjectMapper().readValue(in, GraphSpec.class);
+            assertEquals(version, s.specVersion());
+            return s;
+        }
+    }
+
+    private static GraphSpec.TensorSpec tensor(GraphSpec s, String name) {
+        return concat(s.inputs(), s.outputs()).stream().filter(t -> t.name().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError(s.spec() + " has no " + name));
+    }
+
     private static List<GraphSpec.TensorSpec> concat(List<GraphSpec.TensorSpec> a, List<GraphSpec.TensorSpec> b) {
-        List<GraphSpec.TensorSpec> all = new java.util.ArrayList<>(a);
+        List<GraphSpec.TensorSpec> all = new ArrayList<>(a);
         all.addAll(b);
         return all;
     }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import org.hyperdas.runtime.BadInputException;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.hyperdas.runtime.safetensors.WeightStore;
 import org.junit.jupiter.api.Test;
@@ -63,6 +64,7 @@ class ExportIsDrivenByDataTest {
                     name);
             assertEquals(name.equals(GraphSpec.DAS_INTERVENED), s.hasInput(ExportedModel.ATTRIBUTE), name);
             assertEquals(name.startsWith("hyperdas-"), s.hasOutput("selection"), name);
+            assertEquals(s.hasOutput("logits"), s.hasInput(FeedSchema.LOGIT_POSITIONS.name()), name);
         }
     }
 
@@ -77,7 +79,9 @@ class ExportIsDrivenByDataTest {
                 new long[][] {{1}, {1}}, new long[] {1, 2}, new long[] {1, 0});
         for (String name : GraphSpec.SUPPORTED.keySet()) {
             for (GraphSpec.TensorSpec t : GraphSpec.load(name).inputs()) {
-                if (!t.name().equals(ExportedModel.ATTRIBUTE) && !name.equals(GraphSpec.TARGET)) {
+                // The attribute and the logit positions are the caller's query, not the example's.
+                if (!t.name().equals(ExportedModel.ATTRIBUTE) && !t.name().equals(FeedSchema.LOGIT_POSITIONS.name())
+                        && !name.equals(GraphSpec.TARGET)) {
                     assertEquals(x.batch(), x.input(t.name()).length, name + " " + t.name());
                 }
             }
@@ -90,5 +94,6 @@ class ExportIsDrivenByDataTest {
         assertArrayEquals(new long[][] {{11}, {12}}, x.input("instruction_ids"));
         assertFalse(GraphSpec.load(GraphSpec.PATCHING_INTERVENED).hasInput(ExportedModel.ATTRIBUTE));
         assertThrows(IllegalArgumentException.class, () -> x.input("labels"));
+        assertArrayEquals(new long[][] {{3}, {2}}, x.lastRealBasePositions(), "each row's last real base token");
     }
 }

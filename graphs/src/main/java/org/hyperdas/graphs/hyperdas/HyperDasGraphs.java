@@ -101,7 +101,7 @@ public final class HyperDasGraphs {
      * @param crossEntropy loss (weighted when training, else weight 1), token NLL, predictions, flags
      * @param sparsityPenalty rank 0 (training)
      * @param loss rank 0: cross-entropy + sparsity_weight x penalty (training)
-     * @param logits [batch, T_b, vocab] (when asked for)
+     * @param logits [batch, T_b, vocab], or [batch, positions, vocab] at given positions (when asked for)
      */
     public record Model(Value selection, Value subspace, Value rotation, Value intervened, Value labelLogits,
             CrossEntropy crossEntropy, Value sparsityPenalty, Value loss, Value logits) {
@@ -203,6 +203,16 @@ public final class HyperDasGraphs {
      * @param fullLogits also compute the logits at every base position
      */
     public Model build(Graph g, SelectionMode mode, boolean withLoss, boolean fullLogits) {
+        return build(g, mode, withLoss, fullLogits, null);
+    }
+
+    /**
+     * {@link #build(Graph, SelectionMode, boolean, boolean)}; with {@code logitPositions} (int64
+     * [batch, positions], each in [0, base_seq)) not null, {@link Model#logits} are the logits at
+     * those base positions only, [batch, positions, vocab]: the final norm and the LM head run on
+     * the gathered states (the exported graphs).
+     */
+    public Model build(Graph g, SelectionMode mode, boolean withLoss, boolean fullLogits, Value logitPositions) {
         Value baseIds = g.input(FeedSchema.BASE_IDS);
         Value baseMask = g.input(FeedSchema.BASE_MASK);
         Value baseVisible = g.input(FeedSchema.BASE_INTERVENTION_MASK);
@@ -259,7 +269,9 @@ public final class HyperDasGraphs {
             last = llama.blocks(layer, target.numHiddenLayers(), intervened, baseContext);
         }
         Value labelLogits = llama.lmHead(llama.finalNorm(TokenPositions.gather(last, labelPositions)));
-        Value logits = fullLogits ? llama.lmHead(llama.finalNorm(last)) : null;
+        Value logits = logitPositions != null
+                ? llama.lmHead(llama.finalNorm(TokenPositions.gather(last, logitPositions)))
+                : fullLogits ? llama.lmHead(llama.finalNorm(last)) : null;
 
         Value labelWeights = labelMask.cast(dtype);
         Value exampleWeights = withLoss

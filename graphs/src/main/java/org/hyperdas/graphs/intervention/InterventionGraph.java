@@ -120,16 +120,33 @@ public final class InterventionGraph {
     /**
      * Applies {@code intervention} (ignored by a plain graph) and runs the rest of the model at
      * every base position: the logits [batch, base_seq, vocab]. Declares no label input and no
-     * output (an exported graph declares its own); an alternative to {@link #finish}.
+     * output; what the exported graphs of spec version 1 computed, kept as the full-sequence
+     * reference of {@link #finishLogitsAt}.
      */
     public Value finishFullLogits(Intervention intervention) {
+        return llama.lmHead(llama.finalNorm(finishResidual(intervention)));
+    }
+
+    /**
+     * Applies {@code intervention} (ignored by a plain graph), runs the remaining blocks at every
+     * base position and the final norm and the LM head only at {@code positions}: the logits
+     * [batch, positions, vocab]. Declares no label input and no output (an exported graph declares
+     * its own); an alternative to {@link #finish}.
+     *
+     * @param positions int64 [batch, positions], each in [0, base_seq)
+     */
+    public Value finishLogitsAt(Intervention intervention, Value positions) {
+        return llama.lmHead(llama.finalNorm(TokenPositions.gather(finishResidual(intervention), positions)));
+    }
+
+    /** The residual after the last block, [batch, base_seq, hidden], with the intervention applied. */
+    private Value finishResidual(Intervention intervention) {
         if (finished) {
             throw new GraphBuildException("InterventionGraph: finish() was already called");
         }
         finished = true;
         Value edited = plain ? baseResidual : intervention.apply(baseResidual, sourceResidual, sites);
-        Value last = llama.blocks(layer, llama.config().numHiddenLayers(), edited, baseContext);
-        return llama.lmHead(llama.finalNorm(last));
+        return llama.blocks(layer, llama.config().numHiddenLayers(), edited, baseContext);
     }
 
     /**

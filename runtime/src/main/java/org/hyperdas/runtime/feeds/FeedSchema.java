@@ -61,6 +61,12 @@ public final class FeedSchema {
     public static final Feed HYPERDAS_LABEL_MASK = LABEL_MASK.withDims(BATCH, "label_len");
     public static final Feed HYPERDAS_LABEL_POSITIONS = LABEL_POSITIONS.withDims(BATCH, "label_len");
 
+    /**
+     * The exported graphs' query: per example, the base positions whose next-token logits to
+     * compute (only those go through the final norm and the LM head); fed by the caller, in no list.
+     */
+    public static final Feed LOGIT_POSITIONS = Feed.int64("logit_positions", BATCH, "positions");
+
     // ---- training inputs ----
     /** Per-example loss weights (the intervention graph: in its compute dtype). */
     public static final Feed EXAMPLE_WEIGHTS = Feed.float32("example_weights", BATCH);

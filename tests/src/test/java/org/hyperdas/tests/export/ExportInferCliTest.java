@@ -128,15 +128,17 @@ class ExportInferCliTest {
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("intervened-soft.onnx") && r.err().contains("graphs[1].file"), r.err());
 
-        Path version = ExportFixture.copy(runs.hyperdasExport(), dir.resolve("version-2"));
+        // An export written with version 1 of the specs (logits at every position) is refused.
+        Path version = ExportFixture.copy(runs.hyperdasExport(), dir.resolve("version-1"));
         Path manifest = version.resolve("manifest.json");
         Files.writeString(manifest, Files.readString(manifest).replaceFirst(
-                "(\"file\" : \"intervened-soft.onnx\",\\s*\"spec\" : \"hyperdas-intervened\",\\s*\"spec_version\" : )1",
-                "$12"));
+                "(\"file\" : \"intervened-soft.onnx\",\\s*\"spec\" : \"hyperdas-intervened\",\\s*\"spec_version\" : )2",
+                "$11"));
         r = infer(version, p);
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("manifest.json") && r.err().contains("graphs[1].spec_version")
-                && r.err().contains("expected 1") && r.err().contains("found 2"), r.err());
+                && r.err().contains("expected 2") && r.err().contains("found 1") && r.err().contains("re-export"),
+                r.err());
 
         Path noField = ExportFixture.copy(runs.hyperdasExport(), dir.resolve("no-field"));
         manifest = noField.resolve("manifest.json");

@@ -35,8 +35,8 @@ import org.hyperdas.trainer.hyperdas.HyperDasMethod;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every test pair of the tiny runs, run through the exported graphs alone (the loader, full
- * teacher-forced logits, argmax at the label positions, first 3 label tokens right), gives exactly
+ * Every test pair of the tiny runs, run through the exported graphs alone (the loader, the
+ * teacher-forced logits at the label positions, their argmax, first 3 label tokens right), gives exactly
  * the predictions and correctness the in-process evaluation wrote to predictions.arrow, hence the
  * same scores, for the three HyperDAS modes, MDAS and patching ({@link ExportVerifier}, which batches
  * the pairs as the in-process evaluation batched them: same order, same padding). The exported
@@ -51,16 +51,19 @@ class ExportScoresMatchInProcessTest {
         return m;
     }
 
-    /** max |exported logits at the label positions - in-process label logits [B, L, V]| over real labels. */
+    /**
+     * max |exported logits at the label positions [B, L, V] - in-process label logits [B, L, V]|
+     * over real labels.
+     */
     private static double maxDiff(PairBatch batch, ExportedModel.FloatTensor logits, float[] labelLogits) {
         int l = batch.labelIds().dim(1);
         int v = (int) logits.shape()[2];
+        assertEquals(l, logits.shape()[1], "one logit row per label position");
         double worst = 0;
         for (int i = 0; i < batch.size(); i++) {
             for (int j = 0; j < PairBatch.length(batch.labelMask(), i); j++) {
-                long pos = batch.labelPositions().get(i, j);
                 for (int t = 0; t < v; t++) {
-                    worst = Math.max(worst, Math.abs(logits.get(i, pos, t) - labelLogits[(i * l + j) * v + t]));
+                    worst = Math.max(worst, Math.abs(logits.get(i, j, t) - labelLogits[(i * l + j) * v + t]));
                 }
             }
         }
@@ -124,7 +127,8 @@ class ExportScoresMatchInProcessTest {
                     for (List<Pair> split : bySplit(expected).values()) {
                         for (List<Pair> chunk : ExportVerifier.batches(split, batchSize)) {
                             PairBatch batch = target.batcher(batchSize).batch(chunk);
-                            ExportedModel.FloatTensor logits = exported.hyperdas(mode, InferenceInputs.of(batch))
+                            ExportedModel.FloatTensor logits = exported.hyperdas(mode, InferenceInputs.of(batch),
+                                    ExportVerifier.labelPositions(batch))
                                     .logits();
                             worst = Math.max(worst, maxDiff(batch, logits,
                                     inProcessLabelLogits(inProcess, batch, params, shapes)));
@@ -169,7 +173,8 @@ class ExportScoresMatchInProcessTest {
             for (List<Pair> split : bySplit(expected).values()) {
                 for (List<Pair> chunk : ExportVerifier.batches(split, batchSize)) {
                     PairBatch batch = target.batcher(batchSize).batch(chunk);
-                    ExportedModel.FloatTensor logits = exported.fixedSite(-1, InferenceInputs.of(batch));
+                    ExportedModel.FloatTensor logits = exported.fixedSite(-1, InferenceInputs.of(batch),
+                            ExportVerifier.labelPositions(batch));
                     worst = Math.max(worst, maxDiff(batch, logits, inProcess.run(batch, null, 0).labelLogits()));
                 }
             }
@@ -200,7 +205,8 @@ class ExportScoresMatchInProcessTest {
                         float[] rotation = params.floatArray(group.getKey() + ".rotation");
                         for (List<Pair> chunk : ExportVerifier.batches(group.getValue(), batchSize)) {
                             PairBatch batch = target.batcher(batchSize).batch(chunk);
-                            ExportedModel.FloatTensor logits = exported.fixedSite(attribute, InferenceInputs.of(batch));
+                            ExportedModel.FloatTensor logits = exported.fixedSite(attribute,
+                                    InferenceInputs.of(batch), ExportVerifier.labelPositions(batch));
                             InterventionRunner.BatchResult r = inProcess.run(batch, Tensors.floatsOf(rotation), m.k());
                             worst = Math.max(worst, maxDiff(batch, logits, r.labelLogits()));
                         }

@@ -5,13 +5,16 @@ import java.util.function.Function;
 import org.hyperdas.export.TrainedExport.GraphSink;
 import org.hyperdas.export.TrainedExport.GraphWeights;
 import org.hyperdas.graphs.Graph;
+import org.hyperdas.graphs.Value;
 import org.hyperdas.graphs.intervention.Intervention;
 import org.hyperdas.graphs.intervention.InterventionGraph;
 import org.hyperdas.graphs.llama.LlamaHooks;
+import org.hyperdas.runtime.feeds.FeedSchema;
 
 /**
  * The one graph a method exported once (das, mdas, patching) writes: the target model with an
- * intervention at one layer and full logits out, as {@link DasExport#INTERVENED_FILE}.
+ * intervention at one layer and the logits at the fed {@link FeedSchema#LOGIT_POSITIONS} out, as
+ * {@link DasExport#INTERVENED_FILE}.
  */
 final class IntervenedGraph {
     private IntervenedGraph() {
@@ -27,7 +30,8 @@ final class IntervenedGraph {
             Function<Graph, Intervention> intervention) throws IOException {
         Graph g = new Graph(method + "_intervened");
         InterventionGraph ig = InterventionGraph.create(g, w.target(), w.targetWeights(), layer);
-        g.output(LlamaHooks.LOGITS, ig.finishFullLogits(intervention.apply(g)));
+        Value positions = g.input(FeedSchema.LOGIT_POSITIONS);
+        g.output(LlamaHooks.LOGITS, ig.finishLogitsAt(intervention.apply(g), positions));
         sink.write(DasExport.INTERVENED_FILE, g, spec, null);
     }
 }

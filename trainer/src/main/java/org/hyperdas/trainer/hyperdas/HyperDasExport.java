@@ -24,6 +24,7 @@ import org.hyperdas.graphs.hyperdas.SelectionHead;
 import org.hyperdas.graphs.hyperdas.SelectionMode;
 import org.hyperdas.graphs.llama.LlamaWeights;
 import org.hyperdas.runtime.BadInputException;
+import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.LlamaConfig;
 import org.hyperdas.runtime.safetensors.SafetensorsWriter;
 import org.hyperdas.runtime.safetensors.TensorInfo;
@@ -31,8 +32,8 @@ import org.hyperdas.runtime.safetensors.WeightStore;
 
 /**
  * The export of a HyperDAS run: the hypernetwork's tensors beside the target's, one intervened
- * graph per trained selection mode ({@code intervened-MODE.onnx}, spec hyperdas-intervened: full
- * logits, the selection and the subspace) and {@code hypernetwork.onnx} (spec
+ * graph per trained selection mode ({@code intervened-MODE.onnx}, spec hyperdas-intervened: the
+ * logits at the fed logit positions, the selection and the subspace) and {@code hypernetwork.onnx} (spec
  * hyperdas-hypernetwork: the soft selection and the subspace alone). A hyperdas run folder groups
  * one run folder per mode ({@link HyperDasMethod#LABELS}); each becomes one exported mode.
  */
@@ -112,7 +113,7 @@ public final class HyperDasExport implements MethodExporter {
                 SelectionMode mode = mode(r);
                 String name = MODES.get(mode);
                 Graph g = new Graph("hyperdas_intervened_" + name.replace('-', '_'));
-                HyperDasGraphs.Model m = hd.build(g, mode, false, true);
+                HyperDasGraphs.Model m = hd.build(g, mode, false, false, g.input(FeedSchema.LOGIT_POSITIONS));
                 g.output(HyperDasGraphs.LOGITS, m.logits());
                 g.output(HyperDasGraphs.SELECTION, m.selection());
                 g.output(HyperDasGraphs.SUBSPACE, m.subspace());
