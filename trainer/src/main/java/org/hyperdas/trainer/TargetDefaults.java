@@ -36,6 +36,12 @@ public final class TargetDefaults {
     public static final int HYPERDAS_BATCH_SIZE = 16;
     public static final int HYPERDAS_EPOCHS_SMALL = 5;
     public static final int HYPERDAS_EPOCHS_LARGE = 3;
+    /**
+     * Small targets: the fewest optimizer steps a hypernetwork gets. Under per-type scope a type
+     * with few pairs (the embedded physical objects: 289 steps per epoch against the cities' 657)
+     * would otherwise stop at a third of the cities' steps; its HyperDAS run takes more epochs.
+     */
+    public static final long HYPERDAS_MIN_STEPS_SMALL = 3000;
     public static final double HYPERNET_LR_SMALL = 1e-3;
     public static final double HYPERNET_LR_LARGE = 4e-5;
     public static final double ROTATION_LR_SMALL = 3e-2;
@@ -104,7 +110,7 @@ public final class TargetDefaults {
     /**
      * HyperDAS's training-loop settings for {@code target}: batch {@value #HYPERDAS_BATCH_SIZE},
      * warm-up 10% of the steps, sparsity {@value #SPARSITY_START} -&gt; {@value #SPARSITY_END}; on
-     * small targets 5 epochs and the sparsity penalty from 10% of the steps (with a long warm-up the
+     * small targets 5 epochs, at least {@value #HYPERDAS_MIN_STEPS_SMALL} steps, and the sparsity penalty from 10% of the steps (with a long warm-up the
      * selection first learns to spread the source entity over every base position, and the ramp
      * does not undo it in time), on large ones the reference script's protocol: 3 epochs, constant
      * lr and its sparsity form with the first 50% zeroed ({@link HyperDasTraining#reference}).
@@ -112,7 +118,8 @@ public final class TargetDefaults {
     public static HyperDasTraining hyperdasTraining(LlamaConfig target) {
         boolean large = isLarge(target);
         return new HyperDasTraining(large ? HYPERDAS_EPOCHS_LARGE : HYPERDAS_EPOCHS_SMALL, HYPERDAS_BATCH_SIZE, null,
-                large ? SPARSITY_WARMUP_LARGE : SPARSITY_WARMUP_SMALL, SPARSITY_START, SPARSITY_END, large);
+                large ? SPARSITY_WARMUP_LARGE : SPARSITY_WARMUP_SMALL, SPARSITY_START, SPARSITY_END, large,
+                large ? 0 : HYPERDAS_MIN_STEPS_SMALL);
     }
 
     /**
@@ -125,11 +132,11 @@ public final class TargetDefaults {
         String name = isLarge(target) ? "reference (hidden >= " + LARGE_HIDDEN + ")"
                 : "small-target (trainer/HYPERDAS.md)";
         return String.format("defaults: %s: hyperdas layer %s, k %d, hypernetwork %d layers, lr %s (R %s) %s,"
-                + " loss weights %s/%s, sparsity %s,%s,%s%s, %d epochs, batch %d; baselines layer %d, k %d",
+                + " loss weights %s/%s, sparsity %s,%s,%s%s, %d epochs%s, batch %d; baselines layer %d, k %d",
                 name, isLarge(target) ? Integer.toString(c.layer()) : "auto", c.subspaceDim(), c.hypernetLayers(),
                 c.hypernetLr(), c.rotationLr(), t.reference() ? "constant" : "warm-up 10% + cosine",
                 c.causalWeight(), c.isolateWeight(), t.sparsityWarmup(), t.sparsityStart(), t.sparsityEnd(),
                 t.reference() ? " (one linspace, warm-up zeroed)" : " (ramp after warm-up)", t.epochs(),
-                t.batchSize(), baseline(target, 0).layer(), baseline(target, 0).k());
+                t.minSteps() > 0 ? " (at least " + t.minSteps() + " steps)" : "", t.batchSize(), baseline(target, 0).layer(), baseline(target, 0).k());
     }
 }

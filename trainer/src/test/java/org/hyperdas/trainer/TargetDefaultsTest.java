@@ -45,7 +45,7 @@ class TargetDefaultsTest {
         HyperDasConfig reference = HyperDasConfig.reference(SMALL);
         assertEquals(reference.withLearningRates(1e-3, 3e-2).withLossWeights(3.5, 2.5), TargetDefaults.hyperdas(SMALL),
                 "only learning rates and loss weights differ from the reference");
-        assertEquals(new HyperDasTraining(5, 16, null, 0.1, 0.15, 1.5), TargetDefaults.hyperdasTraining(SMALL));
+        assertEquals(new HyperDasTraining(5, 16, null, 0.1, 0.15, 1.5, false, 3000), TargetDefaults.hyperdasTraining(SMALL));
         assertEquals(HyperDasConfig.reference(LARGE).withLayer(15).withSubspaceDim(128).withHypernetLayers(8),
                 TargetDefaults.hyperdas(LARGE));
         assertEquals(new HyperDasTraining(3, 16, null, 0.5, 0.15, 1.5, true), TargetDefaults.hyperdasTraining(LARGE));
@@ -98,5 +98,19 @@ class TargetDefaultsTest {
         assertEquals(1.5, t.sparsityWeight(150, 100), 1e-12);
         assertEquals(1.5, t.sparsityWeight(0, 1), 1e-12);
         assertThrows(BadInputException.class, () -> new HyperDasTraining(3, 16, null, 1.5, 0.15, 1.5));
+    }
+
+    @Test
+    void smallTypesTakeEpochsUntilTheyReachTheStepFloorAndExplicitEpochsAreExact() {
+        HyperDasTraining small = TargetDefaults.hyperdasTraining(SMALL);
+        // The embedded data under per-type scope: cities 657 steps per epoch, physical objects 289.
+        assertEquals(5, small.epochsFor(657));
+        assertEquals(11, small.epochsFor(289));
+        assertEquals(3000, small.epochsFor(1));
+        assertEquals(5, small.epochsFor(600));
+        assertEquals(6, small.epochsFor(599));
+        assertEquals(3, TargetDefaults.hyperdasTraining(LARGE).epochsFor(1));
+        assertEquals(4, new HyperDasTraining(4, 16, null, 0.1, 0.15, 1.5).epochsFor(10));
+        assertThrows(BadInputException.class, () -> new HyperDasTraining(5, 16, null, 0.1, 0.15, 1.5, false, -1));
     }
 }

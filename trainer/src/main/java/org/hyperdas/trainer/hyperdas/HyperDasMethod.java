@@ -236,8 +236,10 @@ public final class HyperDasMethod implements InterventionMethod {
         HyperDasTraining d = TargetDefaults.hyperdasTraining(target.config());
         List<Double> sp = settings.sparsity() != null ? settings.sparsity()
                 : List.of(d.sparsityWarmup(), d.sparsityStart(), d.sparsityEnd());
-        return new HyperDasTraining(settings.epochs() != null ? settings.epochs() : d.epochs(), o.batchSize(),
-                settings.warmupSteps(), sp.get(0), sp.get(1), sp.get(2), d.reference());
+        // An explicit --epochs is taken as given; the default's step floor applies only without it.
+        boolean explicit = settings.epochs() != null;
+        return new HyperDasTraining(explicit ? settings.epochs() : d.epochs(), o.batchSize(),
+                settings.warmupSteps(), sp.get(0), sp.get(1), sp.get(2), d.reference(), explicit ? 0 : d.minSteps());
     }
 
     @Override
@@ -295,7 +297,7 @@ public final class HyperDasMethod implements InterventionMethod {
             log.printf("hyperdas: %d training pairs (%d cause, %d isolate), %d %s monitor pairs; %d steps (%d epochs x %d),"
                     + " batch %d, layer %d, k %d, hypernetwork %d layers%s, %d parameters%n", pool.size(), cause,
                     pool.size() - cause, task.monitor().size(), task.heldOut() ? "held-out" : "training",
-                    task.totalSteps(), plan.epochs(), task.perEpoch(), plan.batchSize(), config.layer(),
+                    task.totalSteps(), task.epochs(), task.perEpoch(), plan.batchSize(), config.layer(),
                     config.subspaceDim(), config.hypernetLayers(), config.frozenEmbedding() ? " (embedding frozen)" : "",
                     shapes(graphs).values().stream().mapToLong(HyperDasMethod::count).sum());
             TrainLoop.Settings loop = new TrainLoop.Settings(NAME, control.stopAfter(),
@@ -371,7 +373,7 @@ public final class HyperDasMethod implements InterventionMethod {
         d.put("total_steps", task.totalSteps());
         d.put("steps_done", r.stepsDone());
         d.put("resumed_at", r.resumedAt());
-        d.put("epochs", plan.epochs());
+        d.put("epochs", task.epochs());
         d.put("warmup_steps", task.warmup());
         d.put("train_pairs", task.pool().size());
         d.put("monitor_pairs", task.monitor().size());

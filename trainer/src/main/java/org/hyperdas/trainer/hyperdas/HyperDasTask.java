@@ -38,6 +38,7 @@ final class HyperDasTask implements TrainTask, AutoCloseable {
     private final List<Pair> monitor = new ArrayList<>();
     private final boolean heldOut;
     private final long perEpoch;
+    private final int epochs;
     private final long total;
     private final long warmup;
     private final LrSchedule schedule;
@@ -62,7 +63,8 @@ final class HyperDasTask implements TrainTask, AutoCloseable {
         this.heldOut = split(all, seed, pool, monitor);
         int bs = training.batchSize();
         this.perEpoch = (pool.size() + bs - 1) / bs;
-        this.total = perEpoch * training.epochs();
+        this.epochs = training.epochsFor(Math.max(1, perEpoch));
+        this.total = perEpoch * epochs;
         long defaultWarmup = training.reference() ? 0 : total / 10;
         this.warmup = training.warmupSteps() != null ? Math.min(training.warmupSteps(), total) : defaultWarmup;
         // The reference script steps AdamW at a constant lr; the small-target protocol decays it.
@@ -122,6 +124,11 @@ final class HyperDasTask implements TrainTask, AutoCloseable {
 
     boolean heldOut() {
         return heldOut;
+    }
+
+    /** Passes over the pool: the configured epochs, or more to reach the minimum step count. */
+    int epochs() {
+        return epochs;
     }
 
     long perEpoch() {
@@ -197,7 +204,7 @@ final class HyperDasTask implements TrainTask, AutoCloseable {
         long epoch = (done - 1) / perEpoch;
         return new Progress(String.format("loss %.2f cause %s iso %s", means[0], pct(acc[0]), pct(acc[1])),
                 String.format("epoch %d/%d, loss %.4f, ce %.4f, sparsity %.4f (weight %.2f), %s cause %s isolate %s",
-                        epoch + 1, training.epochs(), means[0], means[1], means[2], sparsity.get(0),
+                        epoch + 1, epochs, means[0], means[1], means[2], sparsity.get(0),
                         heldOut ? "held-out" : "train-batch", pct(acc[0]), pct(acc[1])));
     }
 

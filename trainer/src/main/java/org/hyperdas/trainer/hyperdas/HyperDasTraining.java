@@ -15,9 +15,18 @@ import org.hyperdas.runtime.BadInputException;
  * @param reference the reference script's protocol: constant learning rate (no warm-up, no decay)
  *     and its sparsity form (one linspace over the whole run, the warm-up part zeroed); otherwise
  *     warm-up then cosine decay and a ramp that starts at {@code sparsityStart} after the warm-up
+ * @param minSteps 0, or the fewest optimizer steps a run takes: with few training pairs (a small
+ *     entity type under per-type scope) {@link #epochsFor} adds epochs until the run has at least
+ *     this many steps
  */
 public record HyperDasTraining(int epochs, int batchSize, Integer warmupSteps, double sparsityWarmup,
-        double sparsityStart, double sparsityEnd, boolean reference) {
+        double sparsityStart, double sparsityEnd, boolean reference, long minSteps) {
+    /** Exactly {@code epochs} passes (no step floor). */
+    public HyperDasTraining(int epochs, int batchSize, Integer warmupSteps, double sparsityWarmup,
+            double sparsityStart, double sparsityEnd, boolean reference) {
+        this(epochs, batchSize, warmupSteps, sparsityWarmup, sparsityStart, sparsityEnd, reference, 0);
+    }
+
     /** The small-target protocol (cosine schedule, ramp after the warm-up). */
     public HyperDasTraining(int epochs, int batchSize, Integer warmupSteps, double sparsityWarmup,
             double sparsityStart, double sparsityEnd) {
@@ -25,9 +34,9 @@ public record HyperDasTraining(int epochs, int batchSize, Integer warmupSteps, d
     }
 
     public HyperDasTraining {
-        if (epochs < 1 || batchSize < 1 || (warmupSteps != null && warmupSteps < 0)) {
-            throw new BadInputException("HyperDAS training: expected epochs >= 1, batch size >= 1, warm-up >= 0;"
-                    + " got " + epochs + ", " + batchSize + ", " + warmupSteps);
+        if (epochs < 1 || batchSize < 1 || (warmupSteps != null && warmupSteps < 0) || minSteps < 0) {
+            throw new BadInputException("HyperDAS training: expected epochs >= 1, batch size >= 1, warm-up >= 0,"
+                    + " minimum steps >= 0; got " + epochs + ", " + batchSize + ", " + warmupSteps + ", " + minSteps);
         }
         if (!(sparsityWarmup >= 0 && sparsityWarmup <= 1) || !(sparsityStart >= 0) || !(sparsityEnd >= 0)) {
             throw new BadInputException("--sparsity: expected a warm-up fraction in [0, 1] and weights >= 0, got "
@@ -65,5 +74,17 @@ public record HyperDasTraining(int epochs, int batchSize, Integer warmupSteps, d
         }
         double t = Math.min(1.0, (double) (completedSteps - warmup) / ramp);
         return sparsityStart + (sparsityEnd - sparsityStart) * t;
+    }
+
+    /**
+     * The passes a run with {@code stepsPerEpoch} steps per pass takes: {@link #epochs}, or more
+     * when that leaves it under {@link #minSteps} steps (the fewest passes that reach it).
+     */
+    public int epochsFor(long stepsPerEpoch) {
+        if (stepsPerEpoch < 1) {
+            throw new IllegalArgumentException("stepsPerEpoch must be >= 1: " + stepsPerEpoch);
+        }
+        long floor = (minSteps + stepsPerEpoch - 1) / stepsPerEpoch;
+        return (int) Math.max(epochs, floor);
     }
 }
