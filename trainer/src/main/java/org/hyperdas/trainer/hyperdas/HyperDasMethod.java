@@ -236,8 +236,7 @@ public final class HyperDasMethod implements InterventionMethod {
         HyperDasTraining d = TargetDefaults.hyperdasTraining(target.config());
         List<Double> sp = settings.sparsity() != null ? settings.sparsity()
                 : List.of(d.sparsityWarmup(), d.sparsityStart(), d.sparsityEnd());
-        // An explicit --epochs is taken as given; the default's step floor applies only without it.
-        boolean explicit = settings.epochs() != null;
+        boolean explicit = settings.epochs() != null; // taken as given: the step floor is the default's
         return new HyperDasTraining(explicit ? settings.epochs() : d.epochs(), o.batchSize(),
                 settings.warmupSteps(), sp.get(0), sp.get(1), sp.get(2), d.reference(), explicit ? 0 : d.minSteps());
     }
