@@ -79,8 +79,10 @@ public final class Experiment {
                         + " (is it the knowledge model? --no-knowledge-filter scores every pair anyway)");
             }
         }
-        log.printf("pairs used: %s; %s mix, scored on %s, masks: %s%n", all.causeShares(),
-                setup.source().pairOptions().mix(), target.labelTokens().phrase(), target.visibility().describe());
+        // Pair files carry the mix `data prepare` drew them with; only pairs built here have ours.
+        String mix = setup.source().dataDir() != null ? "the pair files'" : setup.source().pairOptions().mix() + "";
+        log.printf("pairs used: %s; %s mix, scored on %s, masks: %s%n", all.causeShares(), mix,
+                target.labelTokens().phrase(), target.visibility().describe());
         PairSet train = new PairSet(all.split(PairSplit.TRAIN.label()));
         List<Pair> evalPairs = new ArrayList<>();
         for (PairSplit s : setup.evalSplits()) {
