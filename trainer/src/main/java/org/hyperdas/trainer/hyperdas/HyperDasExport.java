@@ -15,11 +15,14 @@ import org.hyperdas.export.TrainedExport;
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.Graph;
 import org.hyperdas.graphs.GraphBuildException;
+import org.hyperdas.graphs.hyperdas.Ablations;
 import org.hyperdas.graphs.hyperdas.HouseholderSubspace;
 import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import org.hyperdas.graphs.hyperdas.HyperDasGraphs;
 import org.hyperdas.graphs.hyperdas.HyperDasParameters;
+import org.hyperdas.graphs.hyperdas.HyperNetwork;
 import org.hyperdas.graphs.hyperdas.HypernetEmbedding;
+import org.hyperdas.graphs.hyperdas.MaskSubspace;
 import org.hyperdas.graphs.hyperdas.SelectionHead;
 import org.hyperdas.graphs.hyperdas.SelectionMode;
 import org.hyperdas.graphs.llama.LlamaWeights;
@@ -152,6 +155,22 @@ public final class HyperDasExport implements MethodExporter {
      * frozen embedding from the absence of the hypernetwork's own (a run saved before the option
      * existed holds it: trainable).
      */
+    /**
+     * The ablations a parameters file shows by its tensors: which cross-attentions the hypernetwork
+     * has and which per-example subspace MLP (Householder, mask or none). scratch-init and
+     * random-order change only training, so an evaluation graph is the same without them.
+     */
+    static Ablations structuralAblations(WeightStore params) {
+        String layer0 = HyperDasParameters.HYPERNET + "model.layers.0.";
+        boolean noSource = params.find(layer0 + HyperNetwork.SOURCE_CROSS + "_layernorm.weight").isEmpty();
+        boolean noBase = params.find(layer0 + HyperNetwork.BASE_CROSS + "_layernorm.weight").isEmpty();
+        Ablations.Subspace subspace = params.find(HyperDasParameters.HYPERNET + HouseholderSubspace.GATE).isPresent()
+                ? Ablations.Subspace.HOUSEHOLDER
+                : params.find(HyperDasParameters.HYPERNET + MaskSubspace.GATE).isPresent() ? Ablations.Subspace.MASK
+                : Ablations.Subspace.PLAIN;
+        return new Ablations(noSource, noBase, false, false, subspace);
+    }
+
     public static HyperDasConfig hyperDasConfig(LlamaConfig target, int layer, int k, WeightStore params, Path file) {
         int layers = 0;
         while (params.find(HyperDasParameters.HYPERNET + "model.layers." + layers + ".input_layernorm.weight")
@@ -159,14 +178,20 @@ public final class HyperDasExport implements MethodExporter {
             layers++;
         }
         TensorInfo q = required(params, file, HyperDasParameters.HYPERNET + SelectionHead.Q_PROJ);
-        TensorInfo gate = required(params, file, HyperDasParameters.HYPERNET + HouseholderSubspace.GATE);
+        Ablations ablations = structuralAblations(params);
+        TensorInfo gate = switch (ablations.subspace()) {
+            case HOUSEHOLDER -> required(params, file, HyperDasParameters.HYPERNET + HouseholderSubspace.GATE);
+            case MASK -> required(params, file, HyperDasParameters.HYPERNET + MaskSubspace.GATE);
+            case PLAIN -> null;
+        };
         HypernetEmbedding embedding = params.find(HyperDasParameters.HYPERNET + HyperDasParameters.EMBEDDING)
                 .isPresent() ? HypernetEmbedding.TRAINABLE : HypernetEmbedding.FROZEN;
         HyperDasConfig config;
         try {
             config = HyperDasConfig.defaults(target).withLayer(layer).withSubspaceDim(k).withHypernetLayers(layers)
                     .withSelectionHeads((int) (q.dim(0) / target.headDim()))
-                    .withHouseholderIntermediate((int) gate.dim(0)).withHypernetEmbedding(embedding).validate(target);
+                    .withHouseholderIntermediate(gate == null ? target.intermediateSize() : (int) gate.dim(0))
+                    .withAblations(ablations).withHypernetEmbedding(embedding).validate(target);
         } catch (GraphBuildException e) {
             throw BadInputException.file(file, "does not describe a HyperDAS model of this target: " + e.getMessage());
         }
