@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
         description = {"Train an intervention method on RAVEL pairs and score it (Cause / Isolate / Disentangle"
                 + " on the entity and context test splits). Writes a run folder: config.json,"
                 + " parameters.safetensors, predictions.arrow, scores.json; prints the scores.",
-            "Methods: hyperdas (the default: one hypernetwork for every attribute; scored with soft, one-to-many,"
+            "Methods: hyperdas (the default: one hypernetwork per entity type over its attributes; scored with soft, one-to-many,"
                 + " one-to-one, global-argmax and groundtruth selection, written as run folders DIR/hyperdas-soft,"
                 + " DIR/hyperdas-one-to-many, DIR/hyperdas-one-to-one, DIR/hyperdas-global-argmax,"
                 + " DIR/hyperdas-groundtruth, with the checkpoint DIR/checkpoint.safetensors, beside the --baselines"
@@ -73,7 +73,9 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--epochs", paramLabel = "N",
             description = "hyperdas: passes over the training pairs. Default: " + TargetDefaults.HYPERDAS_EPOCHS_SMALL
-                    + " on small targets, " + TargetDefaults.HYPERDAS_EPOCHS_LARGE + " (the paper's)" + LARGE_FROM + ".")
+                    + " on small targets (and at least " + TargetDefaults.HYPERDAS_MIN_STEPS_SMALL + " steps: a type with few"
+                    + " pairs takes more epochs), " + TargetDefaults.HYPERDAS_EPOCHS_LARGE + " (the paper's)" + LARGE_FROM
+                    + ". Given, it is exact.")
     Integer epochs;
 
     @Option(names = "--rotation-lr", paramLabel = "LR",
