@@ -1,6 +1,9 @@
 package org.hyperdas.graphs.hyperdas;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.hyperdas.graphs.DType;
@@ -10,6 +13,7 @@ import org.hyperdas.graphs.Value;
 import org.hyperdas.graphs.llama.TinyLlamas;
 import org.hyperdas.runtime.feeds.FeedSchema;
 import org.hyperdas.runtime.hf.LlamaConfig;
+import org.hyperdas.runtime.ort.Tensors;
 
 /** A tiny random target, a HyperDAS config for it, and a small padded batch. */
 final class HyperDasFixtures {
@@ -74,6 +78,19 @@ final class HyperDasFixtures {
         m.put(FeedSchema.IS_CAUSE.name(), HostTensor.ofLongs(new long[] {1, 0}, BATCH));
         m.put(FeedSchema.SPARSITY_WEIGHT.name(), HostTensor.scalar(sparsityWeight, dtype));
         return m;
+    }
+
+    /** The training batch's int64 feeds as ONNX Runtime tensors, each also added to {@code owned} to close. */
+    static Map<String, OnnxTensor> int64Feeds(List<OnnxTensor> owned) throws OrtException {
+        Map<String, OnnxTensor> batch = new LinkedHashMap<>();
+        for (Map.Entry<String, HostTensor> e : trainingBatch(0, DType.FLOAT32).entrySet()) {
+            if (e.getValue().dtype() == DType.INT64) {
+                OnnxTensor t = Tensors.tensor(Tensors.longsOf(e.getValue().toLongs()), e.getValue().shape());
+                owned.add(t);
+                batch.put(e.getKey(), t);
+            }
+        }
+        return batch;
     }
 
     /** The batch with the source replaced by the base (ids, mask and intervention mask). */

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.onnxruntime.OnnxTensor;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -54,14 +53,7 @@ class HyperDasTrainingTest {
         List<OnnxTensor> owned = new ArrayList<>();
         List<double[]> history = new ArrayList<>();
         try (TrainStep step = training.open(OrtEngine.cpu(), initial)) {
-            Map<String, OnnxTensor> batch = new LinkedHashMap<>();
-            for (Map.Entry<String, HostTensor> e : HyperDasFixtures.trainingBatch(0, DType.FLOAT32).entrySet()) {
-                if (e.getValue().dtype() == DType.INT64) {
-                    OnnxTensor t = Tensors.tensor(Tensors.longsOf(e.getValue().toLongs()), e.getValue().shape());
-                    owned.add(t);
-                    batch.put(e.getKey(), t);
-                }
-            }
+            Map<String, OnnxTensor> batch = HyperDasFixtures.int64Feeds(owned);
             OnnxTensor sparsityTensor = Tensors.tensor(sparsity);
             OnnxTensor lrTensor = Tensors.tensor(lrScale);
             owned.add(sparsityTensor);

@@ -133,14 +133,7 @@ class HypernetEmbeddingTest {
     private static Stepped oneStep(TrainingGraph training, Map<String, float[]> init) throws Exception {
         List<OnnxTensor> owned = new ArrayList<>();
         try (TrainStep step = training.open(OrtEngine.cpu(), init)) {
-            Map<String, OnnxTensor> batch = new LinkedHashMap<>();
-            for (Map.Entry<String, HostTensor> e : HyperDasFixtures.trainingBatch(0, DType.FLOAT32).entrySet()) {
-                if (e.getValue().dtype() == DType.INT64) {
-                    OnnxTensor t = Tensors.tensor(Tensors.longsOf(e.getValue().toLongs()), e.getValue().shape());
-                    owned.add(t);
-                    batch.put(e.getKey(), t);
-                }
-            }
+            Map<String, OnnxTensor> batch = HyperDasFixtures.int64Feeds(owned);
             OnnxTensor sparsity = Tensors.tensor(Tensors.floatsOf(0.5f));
             OnnxTensor lrScale = Tensors.tensor(Tensors.floatsOf(1f));
             owned.add(sparsity);

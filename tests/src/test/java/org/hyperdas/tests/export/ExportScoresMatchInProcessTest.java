@@ -19,7 +19,6 @@ import org.hyperdas.export.ExportManifest;
 import org.hyperdas.export.ExportVerifier;
 import org.hyperdas.export.ExportedModel;
 import org.hyperdas.export.InferenceInputs;
-import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import org.hyperdas.graphs.hyperdas.HyperDasGraphs;
 import org.hyperdas.graphs.hyperdas.HyperDasParameters;
@@ -102,14 +101,12 @@ class ExportScoresMatchInProcessTest {
     @Test
     void hyperdasExportReproducesEveryPredictionOfTheThreeModes() throws Exception {
         ExportFixture.Runs runs = ExportFixture.get();
-        Path paramsFile = runs.hyperdasRun().resolve("hyperdas-soft").resolve(RunFolder.PARAMETERS);
-        try (ExportedModel exported = ExportedModel.open(runs.hyperdasExport(), OrtEngine.cpu());
-                TargetModel target = TargetModel.open(runs.model(), OrtEngine.cpu());
-                WeightStore params = WeightStore.open(paramsFile)) {
-            ExportManifest m = exported.manifest();
-            HyperDasConfig config = HyperDasExport.hyperDasConfig(target.config(), m.layer(), m.k(), params,
-                    paramsFile);
-            HyperDasGraphs graphs = new HyperDasGraphs(target.config(), target.weights(), config, DType.FLOAT32);
+        try (HyperDasReadBack read = HyperDasReadBack.open(runs)) {
+            ExportedModel exported = read.exported();
+            TargetModel target = read.target();
+            WeightStore params = read.params();
+            HyperDasConfig config = read.config();
+            HyperDasGraphs graphs = read.graphs();
             Map<String, long[]> shapes = HyperDasParameters.shapes(target.config(), config);
             int batchSize = RunFolder.read(runs.hyperdasRun().resolve("hyperdas-soft")).config()
                     .get("eval_batch_size").asInt();

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtSession;
 import java.nio.LongBuffer;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -17,7 +16,6 @@ import org.hyperdas.evaluation.batch.PairBatch;
 import org.hyperdas.evaluation.pairs.Pair;
 import org.hyperdas.evaluation.scoring.Outcome;
 import org.hyperdas.evaluation.scoring.RunFolder;
-import org.hyperdas.export.ExportManifest;
 import org.hyperdas.export.ExportedModel;
 import org.hyperdas.export.InferenceInputs;
 import org.hyperdas.graphs.DType;
@@ -165,14 +163,12 @@ class ExportedLogitsAtPositionsTest {
     @Test
     void hyperdasLogitsAtPositionsEqualTheFullSequenceGraphsThereInEveryMode() throws Exception {
         ExportFixture.Runs runs = ExportFixture.get();
-        Path paramsFile = runs.hyperdasRun().resolve("hyperdas-soft").resolve(RunFolder.PARAMETERS);
-        try (ExportedModel exported = ExportedModel.open(runs.hyperdasExport(), OrtEngine.cpu());
-                TargetModel target = TargetModel.open(runs.model(), OrtEngine.cpu());
-                WeightStore params = WeightStore.open(paramsFile)) {
-            ExportManifest m = exported.manifest();
-            HyperDasConfig config = HyperDasExport.hyperDasConfig(target.config(), m.layer(), m.k(), params,
-                    paramsFile);
-            HyperDasGraphs graphs = new HyperDasGraphs(target.config(), target.weights(), config, DType.FLOAT32);
+        try (HyperDasReadBack read = HyperDasReadBack.open(runs)) {
+            ExportedModel exported = read.exported();
+            TargetModel target = read.target();
+            WeightStore params = read.params();
+            HyperDasConfig config = read.config();
+            HyperDasGraphs graphs = read.graphs();
             PairBatch batch = target.batcher(PAIRS).batch(pairs(runs));
             long[][] positions = positions(batch);
             List<OnnxTensor> created = new ArrayList<>();
