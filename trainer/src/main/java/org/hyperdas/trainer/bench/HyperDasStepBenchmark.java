@@ -80,17 +80,18 @@ public final class HyperDasStepBenchmark {
             long t0 = System.nanoTime();
             TrainingGraph training = new HyperDasGraphs(target.config(), target.weights(), config, DType.FLOAT32).training();
             byte[] model = training.model();
-            Map<String, float[]> init = HyperDasParameters.initialFloats(target.config(), config,
-                    HyperDasParameters.reader(target.weightStore()));
             long t1 = System.nanoTime();
             List<OnnxTensor> created = new ArrayList<>();
             FloatBuffer sparsity = Tensors.floatsOf(0f);
             FloatBuffer lr = Tensors.floatsOf(1f);
+            // As train does: in place on large targets, initial values straight into the step's
+            // off-heap buffers (a billion floats do not fit the heap).
             try (OrtSession session = target.session(model);
-                    TrainStep step = new TrainStep(session, training.stepSpec(init));
+                    TrainStep step = HyperDasMethod.trainStep(target, config, session, training);
                     OnnxTensor sparsityTensor = Tensors.tensor(sparsity);
                     OnnxTensor lrTensor = Tensors.tensor(lr)) {
                 long t2 = System.nanoTime();
+                HyperDasParameters.initialInto(target.config(), config, target.weightStore(), step::writableFloats);
                 Map<String, OnnxTensor> feeds = new java.util.HashMap<>(HyperDasMethod.feeds(pairs, true, created));
                 feeds.put(FeedSchema.SPARSITY_WEIGHT.name(), sparsityTensor);
                 feeds.put(training.lrScaleInput(), lrTensor);

@@ -329,7 +329,7 @@ public final class HyperDasMethod implements InterventionMethod {
      * moments are gigabytes there); clipping makes that safe (see {@link TrainStep#inPlace}).
      * Small targets keep the two alternating sets.
      */
-    private static TrainStep trainStep(TargetModel target, HyperDasConfig config, OrtSession session,
+    public static TrainStep trainStep(TargetModel target, HyperDasConfig config, OrtSession session,
             TrainingGraph training) throws OrtException {
         return TargetDefaults.isLarge(target.config()) && config.clipNorm() > 0
                 ? TrainStep.inPlace(session, training.stepSpecFilledLater())
