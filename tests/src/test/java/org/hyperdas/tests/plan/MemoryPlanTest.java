@@ -99,7 +99,12 @@ class MemoryPlanTest {
      *   train, HyperDAS, --hypernet-layers 1 --batch-size 2 --max-steps 1: 21.2 GB, exit 0;
      *   train, HyperDAS, --hypernet-layers 2 --batch-size 4: killed by the OOM killer during the first
      *     optimizer step with 20.6-20.8 GB resident (the other builds held the rest);
-     *   train --baselines none --epochs 1 on the knowledge model: 841.7 MiB.
+     *   train --baselines none --epochs 1 on the knowledge model: 841.7 MiB;
+     *   train, HyperDAS, --hypernet-embedding frozen --batch-size 4 --max-steps 2 on the idle machine
+     *     (pair files: city, Country, 16 / 4 per kind): 4 layers 19,278,412 kbytes; the default 8 layers
+     *     22,766,492 kbytes, exit 0 (sampled: 21.6 GiB resident at the optimizer step, of it 0.9 GiB of
+     *     pages of the memory-mapped bf16 weights, which the kernel drops under pressure: 2.5 GiB at
+     *     the start; so RSS overshoots the plan on runs with room to spare, not on tight ones).
      * time -v reports KiB ("kbytes"); "21.2 GB" is 21.2 million of them (info's 2,801,280 kbytes read
      * "2.80 GB" the same way).
      */
@@ -107,6 +112,8 @@ class MemoryPlanTest {
     private static final double MEASURED_1B_ONE_LAYER_BATCH_2 = 21.2e6 * KIB;
     private static final double KILLED_1B_TWO_LAYERS_BATCH_4 = 20.8e6 * KIB;
     private static final double MEASURED_KNOWLEDGE_TRAIN = 841.7 * (1 << 20);
+    private static final double MEASURED_1B_FROZEN_FOUR_LAYERS = 19_278_412 * KIB;
+    private static final double MEASURED_1B_FROZEN_EIGHT_LAYERS = 22_766_492 * KIB;
 
     private static LlamaConfig config(String json) {
         return LlamaConfig.parse(json, Path.of("config.json"));
@@ -204,5 +211,11 @@ class MemoryPlanTest {
                 null, PlanReport.SUMMARY_SEQ, false, MACHINE);
         assertEquals(2, knowledge.stateSets());
         assertEquals(1.0, knowledge.total() / MEASURED_KNOWLEDGE_TRAIN, 0.25, "knowledge model: " + knowledge.total());
+        for (int layers : new int[] {4, 8}) {
+            double frozen = PlanReport.plan(config(LLAMA_1B), org.hyperdas.runtime.safetensors.DType.BF16, layers, 4,
+                    32, false, MACHINE, 1, HypernetEmbedding.FROZEN).total();
+            double measured = layers == 4 ? MEASURED_1B_FROZEN_FOUR_LAYERS : MEASURED_1B_FROZEN_EIGHT_LAYERS;
+            assertEquals(1.0, frozen / measured, 0.25, "1B, frozen embedding, " + layers + " layers: " + frozen);
+        }
     }
 }
