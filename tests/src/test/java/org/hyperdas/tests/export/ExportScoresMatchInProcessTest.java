@@ -19,7 +19,6 @@ import org.hyperdas.export.ExportManifest;
 import org.hyperdas.export.ExportVerifier;
 import org.hyperdas.export.ExportedModel;
 import org.hyperdas.export.InferenceInputs;
-import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import org.hyperdas.graphs.hyperdas.HyperDasGraphs;
 import org.hyperdas.graphs.hyperdas.HyperDasParameters;
 import org.hyperdas.graphs.hyperdas.SelectionMode;
@@ -105,9 +104,7 @@ class ExportScoresMatchInProcessTest {
             ExportedModel exported = read.exported();
             TargetModel target = read.target();
             WeightStore params = read.params();
-            HyperDasConfig config = read.config();
-            HyperDasGraphs graphs = read.graphs();
-            Map<String, long[]> shapes = HyperDasParameters.shapes(target.config(), config);
+            Map<String, long[]> shapes = HyperDasParameters.shapes(target.config(), read.config());
             int batchSize = RunFolder.read(runs.hyperdasRun().resolve("hyperdas-soft")).config()
                     .get("eval_batch_size").asInt();
             int pairs = 0;
@@ -120,7 +117,7 @@ class ExportScoresMatchInProcessTest {
                         .resolve(RunFolder.PREDICTIONS));
                 pairs += expected.size();
                 double worst = 0;
-                try (OrtSession inProcess = target.session(graphs.evaluation(e.getKey()))) {
+                try (OrtSession inProcess = target.session(read.graphs().evaluation(e.getKey()))) {
                     for (List<Pair> split : bySplit(expected).values()) {
                         for (List<Pair> chunk : ExportVerifier.batches(split, batchSize)) {
                             PairBatch batch = target.batcher(batchSize).batch(chunk);

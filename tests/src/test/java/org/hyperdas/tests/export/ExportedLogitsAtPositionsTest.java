@@ -20,7 +20,6 @@ import org.hyperdas.export.ExportedModel;
 import org.hyperdas.export.InferenceInputs;
 import org.hyperdas.graphs.DType;
 import org.hyperdas.graphs.Graph;
-import org.hyperdas.graphs.hyperdas.HyperDasConfig;
 import org.hyperdas.graphs.hyperdas.HyperDasGraphs;
 import org.hyperdas.graphs.hyperdas.HyperDasParameters;
 import org.hyperdas.graphs.hyperdas.SelectionMode;
@@ -167,20 +166,18 @@ class ExportedLogitsAtPositionsTest {
             ExportedModel exported = read.exported();
             TargetModel target = read.target();
             WeightStore params = read.params();
-            HyperDasConfig config = read.config();
-            HyperDasGraphs graphs = read.graphs();
             PairBatch batch = target.batcher(PAIRS).batch(pairs(runs));
             long[][] positions = positions(batch);
             List<OnnxTensor> created = new ArrayList<>();
             try {
                 Map<String, OnnxTensor> feeds = HyperDasMethod.feeds(batch, false, created);
-                for (Map.Entry<String, long[]> p : HyperDasParameters.shapes(target.config(), config).entrySet()) {
+                for (Map.Entry<String, long[]> p : HyperDasParameters.shapes(target.config(), read.config()).entrySet()) {
                     OnnxTensor t = Tensors.tensor(Tensors.floatsOf(params.floatArray(p.getKey())), p.getValue());
                     created.add(t);
                     feeds.put(p.getKey(), t);
                 }
                 for (Map.Entry<SelectionMode, String> e : HyperDasExport.MODES.entrySet()) {
-                    float[] full = fullLogits(target, graphs.evaluation(e.getKey(), true), feeds,
+                    float[] full = fullLogits(target, read.graphs().evaluation(e.getKey(), true), feeds,
                             HyperDasGraphs.LOGITS);
                     ExportedModel.FloatTensor logits = exported.hyperdas(e.getValue(), InferenceInputs.of(batch),
                             positions).logits();
