@@ -73,8 +73,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--epochs", paramLabel = "N",
             description = "hyperdas: passes over the training pairs. Default: " + TargetDefaults.HYPERDAS_EPOCHS_SMALL
-                    + " on small targets (and at least " + TargetDefaults.HYPERDAS_MIN_STEPS_SMALL + " steps: a type with few"
-                    + " pairs takes more epochs), " + TargetDefaults.HYPERDAS_EPOCHS_LARGE + " (the paper's)" + LARGE_FROM
+                    + " on small targets (a type with few pairs takes more, up to 3 x, to reach "
+                    + TargetDefaults.HYPERDAS_MIN_STEPS_SMALL + " steps), " + TargetDefaults.HYPERDAS_EPOCHS_LARGE + " (the paper's)" + LARGE_FROM
                     + ". Given, it is exact.")
     Integer epochs;
 

@@ -137,6 +137,7 @@ public final class TargetDefaults {
                 c.hypernetLr(), c.rotationLr(), t.reference() ? "constant" : "warm-up 10% + cosine",
                 c.causalWeight(), c.isolateWeight(), t.sparsityWarmup(), t.sparsityStart(), t.sparsityEnd(),
                 t.reference() ? " (one linspace, warm-up zeroed)" : " (ramp after warm-up)", t.epochs(),
-                t.minSteps() > 0 ? " (at least " + t.minSteps() + " steps)" : "", t.batchSize(), baseline(target, 0).layer(), baseline(target, 0).k());
+                t.minSteps() > 0 ? " (more, up to " + HyperDasTraining.MAX_EPOCH_FACTOR * t.epochs() + ", to reach " + t.minSteps()
+                        + " steps)" : "", t.batchSize(), baseline(target, 0).layer(), baseline(target, 0).k());
     }
 }

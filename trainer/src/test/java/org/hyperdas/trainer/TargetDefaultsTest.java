@@ -106,7 +106,10 @@ class TargetDefaultsTest {
         // The embedded data under per-type scope: cities 657 steps per epoch, physical objects 289.
         assertEquals(5, small.epochsFor(657));
         assertEquals(11, small.epochsFor(289));
-        assertEquals(3000, small.epochsFor(1));
+        assertEquals(15, small.epochsFor(1), "a handful of pairs: at most 3 x the epochs");
+        assertEquals(15, small.epochsFor(150));
+        assertEquals(15, small.epochsFor(200));
+        assertEquals(14, small.epochsFor(215));
         assertEquals(5, small.epochsFor(600));
         assertEquals(6, small.epochsFor(599));
         assertEquals(3, TargetDefaults.hyperdasTraining(LARGE).epochsFor(1));

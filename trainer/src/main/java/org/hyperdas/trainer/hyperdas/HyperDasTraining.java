@@ -17,10 +17,14 @@ import org.hyperdas.runtime.BadInputException;
  *     warm-up then cosine decay and a ramp that starts at {@code sparsityStart} after the warm-up
  * @param minSteps 0, or the fewest optimizer steps a run takes: with few training pairs (a small
  *     entity type under per-type scope) {@link #epochsFor} adds epochs until the run has at least
- *     this many steps
+ *     this many steps, up to {@value #MAX_EPOCH_FACTOR} times {@code epochs} (a handful of pairs
+ *     is not passed over a thousand times)
  */
 public record HyperDasTraining(int epochs, int batchSize, Integer warmupSteps, double sparsityWarmup,
         double sparsityStart, double sparsityEnd, boolean reference, long minSteps) {
+    /** The step floor adds at most this many times the configured epochs. */
+    public static final int MAX_EPOCH_FACTOR = 3;
+
     /** Exactly {@code epochs} passes (no step floor). */
     public HyperDasTraining(int epochs, int batchSize, Integer warmupSteps, double sparsityWarmup,
             double sparsityStart, double sparsityEnd, boolean reference) {
@@ -78,13 +82,17 @@ public record HyperDasTraining(int epochs, int batchSize, Integer warmupSteps, d
 
     /**
      * The passes a run with {@code stepsPerEpoch} steps per pass takes: {@link #epochs}, or more
-     * when that leaves it under {@link #minSteps} steps (the fewest passes that reach it).
+     * when that leaves it under {@link #minSteps} steps (the fewest passes that reach it, at most
+     * {@value #MAX_EPOCH_FACTOR} x {@link #epochs}).
      */
     public int epochsFor(long stepsPerEpoch) {
         if (stepsPerEpoch < 1) {
             throw new IllegalArgumentException("stepsPerEpoch must be >= 1: " + stepsPerEpoch);
         }
+        if (minSteps == 0) {
+            return epochs;
+        }
         long floor = (minSteps + stepsPerEpoch - 1) / stepsPerEpoch;
-        return (int) Math.max(epochs, floor);
+        return (int) Math.max(epochs, Math.min(floor, (long) MAX_EPOCH_FACTOR * epochs));
     }
 }
