@@ -55,10 +55,8 @@ final class DataCommand implements Runnable {
         Integer evalPerKind;
 
         @Option(names = "--pairs", paramLabel = "MIX", defaultValue = "balanced",
-                description = "How pairs are drawn: reference (the HyperDAS authors' data: uniform entities, source"
-                        + " prompts from templates of any attribute or Wikipedia passages, isolate pairs balanced over"
-                        + " the asked attribute) or balanced (distinct bases, label-balanced sources, templates only;"
-                        + " what the knowledge model reads). Default: ${DEFAULT-VALUE}.")
+                description = "How pairs are drawn: " + DataOptions.PAIR_MIXES + "; balanced is what the knowledge"
+                        + " model reads. Default: ${DEFAULT-VALUE}.")
         String pairs;
 
         @Mixin

@@ -38,11 +38,13 @@ final class DataOptions {
                     + PairOptions.DEFAULT_EVAL_PER_KIND + ").")
     Integer evalPerKind;
 
+    /** The two pair mixes, for the help of every --pairs option. */
+    static final String PAIR_MIXES = "reference (the HyperDAS authors' data: uniform entities, source prompts from"
+            + " templates of any attribute or Wikipedia passages, isolate pairs balanced over the asked attribute) or"
+            + " balanced (distinct bases, label-balanced sources, templates only)";
+
     @Option(names = "--pairs", paramLabel = "MIX",
-            description = "How pairs are drawn when building them: reference (the HyperDAS authors' data: uniform"
-                    + " entities, source prompts from templates of any attribute or Wikipedia passages, isolate pairs"
-                    + " balanced over the asked attribute) or balanced (distinct bases, label-balanced sources,"
-                    + " templates only). Default: reference with --ravel and a --model that is not a knowledge"
+            description = "How pairs are drawn when building them: " + PAIR_MIXES + ". Default: reference with --ravel and a --model that is not a knowledge"
                     + " model; balanced otherwise (the knowledge model's word-level tokenizer cannot read"
                     + " Wikipedia text).")
     String pairs;

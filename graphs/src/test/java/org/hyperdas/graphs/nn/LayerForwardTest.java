@@ -203,52 +203,22 @@ class LayerForwardTest {
 
     @Test
     void crossEntropyWeightedMeanOverLabelTokensAndFirstKFlags() throws Exception {
-        int batch = 3;
-        int seq = 5;
-        int vocab = 7;
-        int labelCount = 3;
-        double[] logits = random(batch * seq * vocab);
-        long[] labels = {3, 4, 0, 1, 6, 2, 5, 5, 5};
-        long[] positions = {1, 2, 3, 0, 1, 4, 2, 3, 4};
-        double[] mask = {1, 1, 0, 1, 1, 1, 1, 0, 0};
-        double[] weights = {3.5, 0.5, 1.0};
-        // Example 0: make its first two labels the argmax (the third is masked out).
-        logits[(0 * seq + 1) * vocab + 3] = 10;
-        logits[(0 * seq + 2) * vocab + 4] = 10;
-        // Example 1: first two right, third (outside k = 2) wrong.
-        logits[(1 * seq + 0) * vocab + 1] = 10;
-        logits[(1 * seq + 1) * vocab + 6] = 10;
-        logits[(1 * seq + 4) * vocab + 0] = 10;
-        // Example 2: its only label wrong.
-        logits[(2 * seq + 2) * vocab + 0] = 10;
-
-        Graph g = new Graph("ce");
-        Value lg = g.input("logits", DType.FLOAT64, Shape.of("batch", "seq", vocab));
-        Value lb = g.input("labels", DType.INT64, Shape.of("batch", "L"));
-        Value ps = g.input("positions", DType.INT64, Shape.of("batch", "L"));
-        Value mk = g.input("mask", DType.FLOAT64, Shape.of("batch", "L"));
-        Value wt = g.input("weights", DType.FLOAT64, Shape.of("batch"));
-        CrossEntropy ce = CrossEntropy.atPositions(lg, lb, ps, mk, wt, 2);
-        g.output("correct", ce.firstKCorrect());
-        g.output("predictions", ce.predictions());
-        var out = run(g, ce.loss(), Map.of("logits", HostTensor.ofDoubles(logits, batch, seq, vocab),
-                "labels", HostTensor.ofLongs(labels, batch, labelCount),
-                "positions", HostTensor.ofLongs(positions, batch, labelCount),
-                "mask", HostTensor.ofDoubles(mask, batch, labelCount), "weights", HostTensor.ofDoubles(weights, batch)));
-        NaiveLayers.Ce expected = NaiveLayers.crossEntropy(logits, labels, positions, mask, weights, batch, seq, vocab,
-                labelCount, 2);
-        assertEquals(expected.loss(), out.get("y").toDoubles()[0], 1e-12);
-        long[] correct = out.get("correct").toLongs();
-        assertArrayEquals(new boolean[] {true, true, false}, expected.firstKCorrect());
-        for (int b = 0; b < batch; b++) {
-            assertEquals(expected.firstKCorrect()[b], correct[b] == 1, "example " + b);
-        }
-        assertEquals(3, out.get("predictions").toLongs()[0]);
+        // Example 1's third label token (outside k = 2) is wrong: with k = 2 it still counts as right.
+        checkCrossEntropy(2, 2, new boolean[] {true, true, false});
     }
 
     /** k at least the label length (how "all label tokens" is baked into a graph) checks every token. */
     @Test
     void crossEntropyWithKPastTheLabelsChecksEveryLabelToken() throws Exception {
+        checkCrossEntropy(Integer.MAX_VALUE, 3, new boolean[] {true, false, false});
+    }
+
+    /**
+     * CrossEntropy.atPositions with {@code graphK} against the naive one with {@code naiveK} on one
+     * fixture: example 0's two unmasked labels are the argmax, example 1's first two are and its
+     * third is not, example 2's only label is wrong.
+     */
+    private static void checkCrossEntropy(int graphK, int naiveK, boolean[] expectedCorrect) throws Exception {
         int batch = 3;
         int seq = 5;
         int vocab = 7;
@@ -258,14 +228,11 @@ class LayerForwardTest {
         long[] positions = {1, 2, 3, 0, 1, 4, 2, 3, 4};
         double[] mask = {1, 1, 0, 1, 1, 1, 1, 0, 0};
         double[] weights = {3.5, 0.5, 1.0};
-        // Example 0: make its first two labels the argmax (the third is masked out).
         logits[(0 * seq + 1) * vocab + 3] = 10;
         logits[(0 * seq + 2) * vocab + 4] = 10;
-        // Example 1: first two right, third wrong: with every token checked, wrong.
         logits[(1 * seq + 0) * vocab + 1] = 10;
         logits[(1 * seq + 1) * vocab + 6] = 10;
         logits[(1 * seq + 4) * vocab + 0] = 10;
-        // Example 2: its only label wrong.
         logits[(2 * seq + 2) * vocab + 0] = 10;
 
         Graph g = new Graph("ce");
@@ -274,7 +241,7 @@ class LayerForwardTest {
         Value ps = g.input("positions", DType.INT64, Shape.of("batch", "L"));
         Value mk = g.input("mask", DType.FLOAT64, Shape.of("batch", "L"));
         Value wt = g.input("weights", DType.FLOAT64, Shape.of("batch"));
-        CrossEntropy ce = CrossEntropy.atPositions(lg, lb, ps, mk, wt, Integer.MAX_VALUE);
+        CrossEntropy ce = CrossEntropy.atPositions(lg, lb, ps, mk, wt, graphK);
         g.output("correct", ce.firstKCorrect());
         g.output("predictions", ce.predictions());
         var out = run(g, ce.loss(), Map.of("logits", HostTensor.ofDoubles(logits, batch, seq, vocab),
@@ -282,10 +249,10 @@ class LayerForwardTest {
                 "positions", HostTensor.ofLongs(positions, batch, labelCount),
                 "mask", HostTensor.ofDoubles(mask, batch, labelCount), "weights", HostTensor.ofDoubles(weights, batch)));
         NaiveLayers.Ce expected = NaiveLayers.crossEntropy(logits, labels, positions, mask, weights, batch, seq, vocab,
-                labelCount, labelCount);
+                labelCount, naiveK);
         assertEquals(expected.loss(), out.get("y").toDoubles()[0], 1e-12);
         long[] correct = out.get("correct").toLongs();
-        assertArrayEquals(new boolean[] {true, false, false}, expected.firstKCorrect());
+        assertArrayEquals(expectedCorrect, expected.firstKCorrect());
         for (int b = 0; b < batch; b++) {
             assertEquals(expected.firstKCorrect()[b], correct[b] == 1, "example " + b);
         }
